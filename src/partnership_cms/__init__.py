@@ -1,0 +1,67 @@
+"""partnership-cms: the Pyramid application factory.
+
+One ordered include list; each feature wires itself in its ``includeme``.
+"""
+import os
+
+import transaction
+from pyramid.config import Configurator
+from pyramid_zodbconn import get_connection  # noqa: F401  (re-exported for scripts)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PROJECT = os.path.dirname(os.path.dirname(HERE))
+
+
+def configure(settings):
+    """Build the Configurator (without checking the database)."""
+    settings = dict(settings)
+    settings.setdefault("partnership_cms.schemas", os.path.join(PROJECT, "schemas"))
+    settings.setdefault("partnership_cms.workflows", os.path.join(PROJECT, "workflows"))
+    settings.setdefault("tm.manager_hook", "pyramid_tm.explicit_manager")
+    settings.setdefault("retry.attempts", "3")
+    # pyramid_tm would ask for the user before traversal has found the root;
+    # the audit trail records who did what instead.
+    settings.setdefault("tm.annotate_user", "false")
+    config = Configurator(settings=settings)
+    # Transactions and retries first: every later feature writes inside them.
+    config.include("pyramid_retry")
+    config.include("pyramid_tm")
+    config.include("pyramid_zodbconn")
+    config.include("pyramid_chameleon")
+    # Security before any view: default permission, CSRF, session, policy.
+    config.include(".security")
+    # Schemas and workflows define directives; load the data right after.
+    config.include(".schema")
+    config.load_schemas(settings["partnership_cms.schemas"])
+    config.include(".workflow")
+    config.load_workflows(settings["partnership_cms.workflows"])
+    config.include(".content")
+    config.include(".api")
+    return config
+
+
+def main(global_config, **settings):
+    """The paste app factory used by ``pserve``."""
+    config = configure(settings)
+    app = config.make_wsgi_app()
+    from .evolve import DatabaseNotReady
+
+    try:
+        check_database(app.registry, global_config.get("__file__", "development.ini"))
+    except DatabaseNotReady as e:
+        raise SystemExit(f"partnership-cms will not start: {e}") from None
+    return app
+
+
+def check_database(registry, ini_path):
+    """Refuse to serve a database that is empty or older than the code."""
+    from .evolve import check_version
+
+    db = registry._zodb_databases[""]
+    manager = transaction.TransactionManager(explicit=True)
+    conn = db.open(manager)
+    try:
+        with manager:
+            check_version(conn.root(), os.path.basename(ini_path))
+    finally:
+        conn.close()

@@ -1,0 +1,6 @@
+"""The JSON API (plone.restapi conventions); see docs/api.md and /@openapi.json."""
+
+
+def includeme(config):
+    config.scan(".views")
+    config.scan(".errors")

@@ -1,0 +1,79 @@
+"""Every error leaves as JSON ``{"type", "message"}``; no traceback reaches a client.
+
+These views must not touch the database: some run after the transaction
+was aborted (a conflict on the last retry), so they write nothing and read
+only what the request already knows.
+"""
+import logging
+
+from pyramid.httpexceptions import HTTPException, HTTPForbidden, HTTPNotFound
+from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
+from ZODB.POSException import ConflictError
+
+from ..content.services import ContentInvalid
+from ..security.policy import IDENTITY_KEY
+from ..workflow import WorkflowError
+
+log = logging.getLogger(__name__)
+
+
+def error_response(request, status, error_type, message, errors=None):
+    request.response.status = status
+    body = {"type": error_type, "message": message}
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def _logged_in(request):
+    return request.environ.get(IDENTITY_KEY) is not None
+
+
+@forbidden_view_config(renderer="json")
+def forbidden(exc, request):
+    if not _logged_in(request):
+        request.response.headers["WWW-Authenticate"] = 'Bearer realm="partnership-cms"'
+        return error_response(request, 401, "Unauthorized", "Du måste logga in.")
+    return error_response(request, 403, "Forbidden", "Du saknar behörighet för detta.")
+
+
+@notfound_view_config(renderer="json")
+def notfound(exc, request):
+    return error_response(request, 404, "NotFound", "Sidan eller dokumentet finns inte.")
+
+
+@exception_view_config(WorkflowError, renderer="json")
+def workflow_error(exc, request):
+    if isinstance(exc, WorkflowError) and exc.status == 403 and not _logged_in(request):
+        return error_response(request, 401, "Unauthorized", "Du måste logga in.")
+    return error_response(request, exc.status, exc.error_type, exc.message, exc.errors)
+
+
+@exception_view_config(ContentInvalid, renderer="json")
+def invalid(exc, request):
+    return error_response(request, 422, "ValidationError", "Uppgifterna är inte giltiga.", exc.errors)
+
+
+@exception_view_config(ConflictError, renderer="json")
+def conflict(exc, request):
+    log.warning("conflict after all retries: %s", exc)
+    return error_response(request, 409, "Conflict",
+                          "Någon annan ändrade samma sak samtidigt. Läs in sidan och försök igen.")
+
+
+@exception_view_config(HTTPException, renderer="json")
+def http_error(exc, request):
+    if isinstance(exc, (HTTPForbidden, HTTPNotFound)):  # handled above
+        return forbidden(exc, request) if isinstance(exc, HTTPForbidden) else notfound(exc, request)
+    if exc.code < 400:
+        return exc
+    error_type = "CSRFError" if "CSRF" in type(exc).__name__ else type(exc).__name__.removeprefix("HTTP")
+    message = "Formuläret har gått ut. Ladda om sidan och försök igen." if error_type == "CSRFError" else exc.explanation
+    return error_response(request, exc.code, error_type, message)
+
+
+@exception_view_config(Exception, renderer="json")
+def server_error(exc, request):
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return error_response(request, 500, "InternalServerError",
+                          "Ett oväntat fel inträffade. Försök igen eller kontakta systemförvaltaren.")

@@ -1,0 +1,110 @@
+"""The OpenAPI 3.1 document at ``/@openapi.json``, built from the same schema
+and workflow definitions the server enforces, so it cannot drift from them."""
+from ..schema import get_schemas
+from ..workflow import get_workflows
+
+JSON_TYPES = {"string": "string", "text": "string", "reference": "string", "choice": "string",
+              "date": "string", "integer": "integer", "boolean": "boolean"}
+
+
+def _field_schema(spec):
+    if spec.type == "list":
+        if isinstance(spec.item, list):
+            item = {"type": "object", "properties": {s.name: _field_schema(s) for s in spec.item},
+                    "required": [s.name for s in spec.item if s.required]}
+        else:
+            item = _field_schema(spec.item)
+        return {"type": "array", "items": item, "title": spec.title_sv}
+    out = {"type": JSON_TYPES[spec.type], "title": spec.title_sv}
+    if spec.type == "date":
+        out["format"] = "date"
+    if spec.type == "choice":
+        out["enum"] = list(spec.choices)
+    if spec.max_length:
+        out["maxLength"] = spec.max_length
+    if spec.system:
+        out["readOnly"] = True
+    return out
+
+
+def _error(description):
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def openapi_document(request):
+    schemas = get_schemas(request.registry)
+    workflows = get_workflows(request.registry)
+    components = {"Error": {"type": "object", "required": ["type", "message"],
+                            "properties": {"type": {"type": "string"}, "message": {"type": "string"},
+                                           "errors": {"type": "object"}}}}
+    paths = {
+        "/@login": {"post": {"summary": "Log in; returns a bearer token", "security": [],
+                             "requestBody": {"content": {"application/json": {"schema": {
+                                 "type": "object", "required": ["login", "password"],
+                                 "properties": {"login": {"type": "string"}, "password": {"type": "string"}}}}}},
+                             "responses": {"200": {"description": "token"}, "401": _error("wrong login")}}},
+        "/@logout": {"post": {"summary": "Revoke the token", "responses": {"200": {"description": "ok"}}}},
+        "/@search": {"get": {"summary": "Search what the caller may see",
+                             "parameters": [{"name": n, "in": "query", "schema": {"type": "string"}}
+                                            for n in ("portal_type", "review_state", "SearchableText",
+                                                      "year", "body", "sort_on", "sort_order",
+                                                      "b_start", "b_size")],
+                             "responses": {"200": {"description": "{items, items_total}"}}}},
+        "/@audit": {"get": {"summary": "Audit trail (auditors)",
+                            "parameters": [{"name": n, "in": "query", "schema": {"type": "string"}}
+                                           for n in ("object", "actor", "action", "since", "until",
+                                                     "b_start", "b_size")],
+                            "responses": {"200": {"description": "{items, items_total}"},
+                                          "403": _error("not an auditor")}}},
+        "/@audit/verify": {"get": {"summary": "Recompute the hash chains",
+                                   "responses": {"200": {"description": "{valid, first_invalid, ...}"}}}},
+    }
+    for type_name, schema in schemas.items():
+        components[type_name] = {
+            "type": "object", "title": schema.title["sv"],
+            "properties": {f.name: _field_schema(f) for f in schema.fields},
+            "required": [f.name for f in schema.fields if f.required],
+        }
+        definition = workflows.definition(type_name)
+        folder = "/" + schema.container
+        ref = {"$ref": f"#/components/schemas/{type_name}"}
+        paths[folder] = {
+            "get": {"summary": f"List {type_name} objects", "responses": {"200": {"description": "listing"}}},
+            "post": {"summary": f"Create a {type_name}",
+                     "requestBody": {"content": {"application/json": {"schema": ref}}},
+                     "responses": {"201": {"description": "created; Location header"},
+                                   "422": _error("validation errors per field")}},
+        }
+        item = folder + "/{id}"
+        paths[item] = {
+            "get": {"summary": f"A {type_name}", "responses": {"200": {"description": "object",
+                    "content": {"application/json": {"schema": ref}}}, "404": _error("not found")}},
+            "patch": {"summary": f"Edit a {type_name}", "requestBody": {"content": {"application/json": {"schema": ref}}},
+                      "responses": {"200": {"description": "changed"}, "422": _error("invalid")}},
+        }
+        paths[item + "/@workflow"] = {"get": {"summary": "State, offered transitions, history",
+                                              "responses": {"200": {"description": "workflow"}}}}
+        paths[item + "/@history"] = {"get": {"summary": "Workflow history",
+                                             "responses": {"200": {"description": "history"}}}}
+        paths[item + "/@workflow/{transition}"] = {"post": {
+            "summary": "Perform a transition: " + ", ".join(sorted(definition.transitions)),
+            "parameters": [{"name": "transition", "in": "path", "required": True,
+                            "schema": {"type": "string", "enum": sorted(definition.transitions)}}],
+            "requestBody": {"content": {"application/json": {"schema": {"type": "object",
+                            "properties": {"comment": {"type": "string"}}}}}},
+            "responses": {"200": {"description": "the new history entry"}, "401": _error("not logged in"),
+                          "403": _error("not allowed"), "409": _error("not available now"),
+                          "422": _error("a guard failed or data invalid")}}}
+    for path in paths.values():
+        for op in path.values():
+            op.setdefault("responses", {})["default"] = _error("error")
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "partnership-cms API", "version": "1"},
+        "servers": [{"url": request.application_url}],
+        "components": {"schemas": components,
+                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "security": [{"bearer": []}],
+        "paths": paths,
+    }

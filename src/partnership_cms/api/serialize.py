@@ -1,0 +1,69 @@
+"""How content looks in JSON (plone.restapi's conventions)."""
+from pyramid.traversal import resource_path
+
+from ..schema import get_schemas
+from ..schema.loader import to_json_value
+from ..workflow import get_workflows
+
+
+def object_url(request, obj):
+    return request.application_url + resource_path(obj)
+
+
+def path_url(request, path):
+    return request.application_url + path if path else None
+
+
+def summary(request, obj):
+    """The short form used in listings and search results."""
+    state = get_workflows(request.registry).definition(obj.type_name).states[obj.state]
+    return {
+        "@id": object_url(request, obj),
+        "@type": obj.type_name,
+        "id": obj.__name__,
+        "title": obj.title,
+        "dnr": obj.data.get("dnr", ""),
+        "review_state": obj.state,
+        "review_state_title": state.title["sv"],
+        "modified": obj.modified.isoformat(),
+    }
+
+
+def full(request, obj):
+    """Every field of the object, its state and links to related objects."""
+    schema = get_schemas(request.registry)[obj.type_name]
+    body = summary(request, obj)
+    body.update({
+        "created": obj.created.isoformat(),
+        "creator": obj.creator,
+        "local_roles": {login: list(roles) for login, roles in obj.local_roles.items()},
+    })
+    for spec in schema.fields:
+        if spec.name not in body:
+            body[spec.name] = to_json_value(obj.data.get(spec.name))
+    links = {name: [path_url(request, p) for p in paths] for name, paths in obj.links.items()}
+    for spec in schema.fields:
+        if spec.type == "reference" and obj.data.get(spec.name):
+            links[spec.name] = path_url(request, obj.data[spec.name])
+    body["links"] = links
+    if obj.versions:
+        body["versions"] = [{"version": v["version"], "data": to_json_value(v["data"]),
+                             "replaced_by": path_url(request, v.get("replaced_by"))}
+                            for v in obj.versions]
+    return body
+
+
+def workflow_state(request, obj):
+    """``GET .../@workflow``: the state, what the caller may do now, the history."""
+    workflows = get_workflows(request.registry)
+    state = workflows.definition(obj.type_name).states[obj.state]
+    url = object_url(request, obj)
+    return {
+        "state": {"id": state.id, "title": state.title["sv"]},
+        "transitions": [
+            {"@id": f"{url}/@workflow/{t.id}", "id": t.id, "title": t.title["sv"],
+             "comment": t.comment, "data": [f.name for f in t.data_fields]}
+            for t in workflows.available(request, obj)
+        ],
+        "history": list(obj.history),
+    }

@@ -1,0 +1,237 @@
+"""The JSON API, in plone.restapi's conventions. Every view calls the same
+services (content.services, the workflow engine, the catalog, the audit
+trail) that the HTML views use; no rule lives only here."""
+import json
+import re
+
+from pyramid.httpexceptions import HTTPBadRequest, HTTPCreated
+from pyramid.security import NO_PERMISSION_REQUIRED
+from pyramid.view import view_config
+
+from .. import catalog
+from ..audit import AuditAction, get_log, record, verify_log
+from ..content.models import Content, ContentFolder, Root
+from ..content.services import create_content, edit_content
+from ..security.permissions import ADD, AUDIT, EDIT, VIEW
+from ..security.policy import search_principals
+from ..workflow import get_workflows
+from . import serialize
+from .errors import error_response
+
+MAX_BATCH = 100
+
+
+def json_body(request):
+    """The request's JSON object, or a 400 that says what is wrong."""
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        raise HTTPBadRequest("Innehållet är inte giltig JSON.") from None
+    if not isinstance(body, dict):
+        raise HTTPBadRequest("Innehållet ska vara ett JSON-objekt.")
+    return body
+
+
+# -- authentication ------------------------------------------------------------
+@view_config(context=Root, name="@login", request_method="POST", renderer="json",
+             permission=NO_PERMISSION_REQUIRED)
+def login(context, request):
+    body = json_body(request)
+    login_name = str(body.get("login") or "").strip()
+    principals = context.principals
+    user = principals.authenticate(login_name, str(body.get("password") or ""))
+    if user is None:
+        # Recorded and committed: the response is not an exception, so pyramid_tm commits.
+        record(request, AuditAction.LOGIN_FAILED, actor=None, chain="login:" + login_name[:100],
+               details={"login": login_name[:100], "via": "api"})
+        return error_response(request, 401, "Unauthorized", "Fel användarnamn eller lösenord.")
+    hours = float(request.registry.settings.get("partnership_cms.token_hours", 12))
+    token = principals.issue_token(user.login, hours)
+    record(request, AuditAction.LOGIN, actor=user.login, chain="user:" + user.login,
+           details={"via": "api"})
+    return {"token": token, "login": user.login, "fullname": user.fullname,
+            "roles": sorted(principals.roles_of(user.login))}
+
+
+@view_config(context=Root, name="@logout", request_method="POST", renderer="json",
+             permission=VIEW)
+def logout(context, request):
+    from ..security.policy import bearer_token
+
+    user = request.identity
+    if user is None:
+        return error_response(request, 401, "Unauthorized", "Du är inte inloggad.")
+    token = bearer_token(request)
+    if token:
+        context.principals.revoke_token(token)
+    record(request, AuditAction.LOGOUT, chain="user:" + user.login, details={"via": "api"})
+    return {"message": "Utloggad."}
+
+
+# -- reading ------------------------------------------------------------------------
+@view_config(context=Root, request_method="GET", renderer="json", permission=VIEW)
+def root_view(context, request):
+    workflows = get_workflows(request.registry)
+    return {
+        "@id": request.application_url,
+        "@type": "Site",
+        "title": "Partnerskap – ärenden och beslut",
+        "items": [
+            {"@id": request.application_url + "/" + name, "@type": folder.type_name, "title": folder.title}
+            for name, folder in context._items.items()
+            if folder.type_name in workflows.definitions
+        ],
+    }
+
+
+@view_config(context=ContentFolder, request_method="GET", renderer="json", permission=VIEW)
+def folder_view(context, request):
+    return _search(request, {"portal_type": context.type_name})
+
+
+@view_config(context=Content, request_method="GET", renderer="json", permission=VIEW)
+def content_view(context, request):
+    return serialize.full(request, context)
+
+
+@view_config(context=Content, name="@workflow", request_method="GET", renderer="json",
+             permission=VIEW)
+def workflow_view(context, request):
+    return serialize.workflow_state(request, context)
+
+
+@view_config(context=Content, name="@history", request_method="GET", renderer="json",
+             permission=VIEW)
+def history_view(context, request):
+    return list(context.history)
+
+
+@view_config(context=Root, name="@search", request_method="GET", renderer="json", permission=VIEW)
+def search_view(context, request):
+    return _search(request, request.GET)
+
+
+def _int_param(params, name, default, maximum=None):
+    try:
+        value = max(0, int(params.get(name, default)))
+    except (TypeError, ValueError):
+        raise HTTPBadRequest(f"Parametern {name} ska vara ett heltal.") from None
+    return min(value, maximum) if maximum else value
+
+
+def _search(request, params):
+    start = _int_param(params, "b_start", 0)
+    size = _int_param(params, "b_size", 25, MAX_BATCH)
+    words = re.findall(r"\w+", params.get("SearchableText", ""))
+    year = params.get("year")
+    objects, total = catalog.search(
+        request, search_principals(request),
+        type=params.get("portal_type") or None,
+        state=params.get("review_state") or None,
+        body=params.get("body") or None,
+        year=int(year) if year and year.isdigit() else None,
+        text=" ".join(words) or None,
+        sort=params.get("sort_on", "modified"),
+        reverse=params.get("sort_order", "descending") != "ascending",
+        start=start, size=size,
+    )
+    return {
+        "@id": request.url,
+        "items": [serialize.summary(request, obj) for obj in objects],
+        "items_total": total,
+        "b_start": start,
+        "b_size": size,
+    }
+
+
+# -- writing ------------------------------------------------------------------------
+@view_config(context=ContentFolder, request_method="POST", renderer="json", permission=ADD)
+def create_view(context, request):
+    body = json_body(request)
+    type_name = body.pop("@type", context.type_name)
+    if type_name != context.type_name:
+        return error_response(request, 400, "BadRequest",
+                              f"Den här mappen tar emot {context.type_name}, inte {type_name}.")
+    obj = create_content(request, context.type_name, body)
+    request.response.status = HTTPCreated.code
+    request.response.location = serialize.object_url(request, obj)
+    return serialize.full(request, obj)
+
+
+@view_config(context=Content, request_method="PATCH", renderer="json", permission=EDIT)
+def edit_view(context, request):
+    body = json_body(request)
+    body.pop("@type", None)
+    changes = edit_content(request, context, body)
+    result = serialize.full(request, context)
+    result["changes"] = changes
+    return result
+
+
+@view_config(context=Content, name="@workflow", request_method="POST", renderer="json",
+             permission=VIEW)
+def transition_view(context, request):
+    if len(request.subpath) != 1:
+        return error_response(request, 404, "NotFound", "Ange övergången: .../@workflow/<övergång>.")
+    entry = get_workflows(request.registry).perform(request, context, request.subpath[0],
+                                                    json_body(request))
+    return entry
+
+
+# -- audit ------------------------------------------------------------------------------
+@view_config(context=Root, name="@audit", request_method="GET", renderer="json", permission=AUDIT)
+def audit_view(context, request):
+    if tuple(request.subpath) == ("verify",):
+        return verify_all(context).as_dict()
+    if request.subpath:
+        return error_response(request, 404, "NotFound", "Okänd granskningsfunktion.")
+    params = request.GET
+    start = _int_param(params, "b_start", 0)
+    size = _int_param(params, "b_size", 50, 1000)
+    items, total = audit_entries(context, params, start, size)
+    return {"items": items, "items_total": total, "b_start": start, "b_size": size}
+
+
+def audit_entries(root, params, start, size):
+    """Entries filtered by object (path), actor, action and time (ISO), newest first."""
+    log = get_log(root)
+    obj, actor, action = params.get("object"), params.get("actor"), params.get("action")
+    since, until = params.get("since") or "", params.get("until") or "\uffff"
+    if obj:
+        keys = ((e["time"], e["chain"], e["seq"]) for e in reversed(log.chain(obj)))
+    elif actor:
+        keys = (k[1:] for k in log.by_actor.keys((actor, since), (actor, until), excludemax=False))
+        keys = reversed(list(keys))
+    else:
+        keys = reversed(log.by_time.keys(since, until) if since or until != "\uffff" else log.by_time.keys())
+    matched, total = [], 0
+    for time, chain, seq in keys:
+        if not (since <= time <= until):
+            continue
+        entry = log.entries[(chain, seq)]
+        if action and entry["action"] != action or actor and entry.get("actor") != actor:
+            continue
+        if start <= total < start + size:
+            matched.append(entry)
+        total += 1
+    return matched, total
+
+
+def verify_all(root):
+    """Verify the whole trail against every stored content object."""
+    return verify_log(get_log(root), iter_content(root))
+
+
+def iter_content(root):
+    """Every content object as (path, obj): for verification only, never for a request's listing."""
+    for name, folder in root._items.items():
+        for obj_name, obj in folder._items.items():
+            yield f"/{name}/{obj_name}", obj
+
+
+@view_config(context=Root, name="@openapi.json", request_method="GET", renderer="json",
+             permission=NO_PERMISSION_REQUIRED)
+def openapi_view(context, request):
+    from .openapi import openapi_document
+
+    return openapi_document(request)

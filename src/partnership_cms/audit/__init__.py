@@ -1,0 +1,37 @@
+"""The audit trail: who did what, when, in which role, recorded in the same
+transaction as the change (so a rolled-back or retried change leaves no entry).
+"""
+from pyramid.traversal import resource_path
+
+from .log import AuditAction, AuditLog, state_digest  # noqa: F401
+from .verify import verify_log  # noqa: F401
+
+
+def get_log(root):
+    return root.audit_log
+
+
+def record(request, action, obj=None, *, details=None, actor=None, chain=None):
+    """Append an audit entry for ``action`` done now by the current user.
+
+    ``obj`` (a content object) names the chain and is fingerprinted; events
+    without an object (logins, user changes) name their ``chain`` instead.
+    """
+    from ..security.policy import global_roles
+    from .log import utcnow_iso
+
+    if actor is None:
+        actor = request.authenticated_userid
+    fields = {
+        "time": utcnow_iso(),
+        "action": str(action),
+        "actor": actor,
+        "roles": sorted(global_roles(request)),
+        "details": details or {},
+    }
+    if obj is not None:
+        path = resource_path(obj)
+        chain = path
+        fields.update(path=path, type=obj.type_name, dnr=obj.data.get("dnr", ""),
+                      state=obj.state, state_digest=state_digest(obj))
+    return get_log(request.root).append(chain, fields)

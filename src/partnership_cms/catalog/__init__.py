@@ -1,0 +1,113 @@
+"""The catalog: every listing and search goes through hypatia indexes,
+updated in the same transaction as the change. No request walks all objects.
+
+Indexes: type, state, dnr, year, body, modified, title (for sorting), text
+(full text over titles and text fields; Unicode words, case-folded, so
+å/ä/ö are letters like any other) and allowed (the principals that may view
+the object, from its workflow state, local roles and confidentiality), so a
+search never returns what the caller may not see.
+"""
+from __future__ import annotations
+
+import random
+from types import SimpleNamespace
+
+from BTrees.LOBTree import LOBTree
+from BTrees.OLBTree import OLBTree
+from hypatia.catalog import Catalog
+from hypatia.field import FieldIndex
+from hypatia.keyword import KeywordIndex
+from hypatia.query import Any, Contains, Eq
+from hypatia.text import TextIndex
+from hypatia.text.lexicon import CaseNormalizer, Lexicon, Splitter
+from persistent import Persistent
+from pyramid.traversal import find_resource, resource_path
+
+FIELD_INDEXES = ("type", "state", "dnr", "year", "body", "modified", "title_sort")
+
+
+class SiteCatalog(Persistent):
+    """The hypatia catalog plus the map between docids and object paths."""
+
+    def __init__(self):
+        self.indexes = Catalog()
+        for name in FIELD_INDEXES:
+            self.indexes[name] = FieldIndex(name)
+        self.indexes["allowed"] = KeywordIndex("allowed")
+        # No English stop words: Swedish text must index every word.
+        self.indexes["text"] = TextIndex("text", lexicon=Lexicon(Splitter(), CaseNormalizer()))
+        self.docid_by_path = OLBTree()
+        self.path_by_docid = LOBTree()
+
+    def docid_for(self, path, create=False):
+        docid = self.docid_by_path.get(path)
+        if docid is None and create:
+            # Random ids keep concurrent inserts in different BTree buckets.
+            docid = random.randrange(1, 2**62)
+            while docid in self.path_by_docid:
+                docid = random.randrange(1, 2**62)
+            self.docid_by_path[path] = docid
+            self.path_by_docid[docid] = path
+        return docid
+
+
+def _text_of(obj):
+    parts = [obj.data.get("dnr", "")]
+    for value in obj.data.values():
+        if isinstance(value, str):
+            parts.append(value)
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, str):
+                    parts.append(item)
+                elif isinstance(item, dict):
+                    parts.extend(v for v in item.values() if isinstance(v, str))
+    return " ".join(p for p in parts if p)
+
+
+def indexable(request, obj):
+    """The flat record the indexes read for ``obj``."""
+    from ..workflow import get_workflows
+
+    data = obj.data
+    dated = data.get("meeting_date") or data.get("dated")
+    return SimpleNamespace(
+        type=obj.type_name,
+        state=obj.state,
+        dnr=data.get("dnr") or "",
+        year=(dated.year if dated else obj.created.year),
+        body=data.get("body") or "",
+        modified=obj.modified.isoformat(),
+        title_sort=(obj.title or "").lower(),
+        text=_text_of(obj),
+        allowed=sorted(get_workflows(request.registry).view_principals(obj)),
+    )
+
+
+def reindex(request, obj):
+    """(Re)index one object in the current transaction."""
+    catalog = request.root.catalog
+    docid = catalog.docid_for(resource_path(obj), create=True)
+    catalog.indexes.reindex_doc(docid, indexable(request, obj))
+
+
+def search(request, principals, *, type=None, state=None, text=None, year=None, body=None,
+           sort="modified", reverse=True, start=0, size=25):
+    """Objects the principals may view that match; returns (objects, total)."""
+    catalog = request.root.catalog
+    idx = catalog.indexes
+    query = Any(idx["allowed"], list(principals))
+    for name, value in (("type", type), ("state", state), ("year", year), ("body", body)):
+        if value not in (None, ""):
+            query = query & (Any(idx[name], list(value)) if isinstance(value, (list, tuple))
+                             else Eq(idx[name], value))
+    if text:
+        query = query & Contains(idx["text"], text)
+    results = query.execute()
+    total = len(results)
+    if sort not in FIELD_INDEXES:
+        sort = "modified"
+    ids = list(results.sort(idx[sort], reverse=reverse, limit=start + size))[start:start + size]
+    root = request.root
+    objects = [find_resource(root, catalog.path_by_docid[docid]) for docid in ids]
+    return objects, total

@@ -1,0 +1,155 @@
+"""The ``partnership-cms`` command: init, evolve, users, groups, audit, demo, repair.
+
+Every command takes the .ini file first, like pserve and pshell.
+"""
+import argparse
+import getpass
+import json
+import os
+import sys
+
+from . import evolve as evolve_module
+from .scripting import act_as, app_request, load_app
+
+
+def _registry(ini, check=False):
+    return load_app(ini, check=check).registry
+
+
+def cmd_init(args):
+    """Create the database if it is empty; demo data where the .ini asks for it."""
+    registry = _registry(args.ini)
+    settings = registry.settings
+    with app_request(registry, root_required=False) as request:
+        from pyramid_zodbconn import get_connection
+
+        zodb_root = get_connection(request).root()
+        if evolve_module.app_root(zodb_root) is not None:
+            print("The database exists already; nothing to do. (Run `partnership-cms evolve` after upgrades.)")
+            return 0
+        root, steps = evolve_module.create_root(zodb_root, registry)
+        request.root = root
+        print(f"Created the database at evolve step {evolve_module.LATEST}.")
+        if settings.get("partnership_cms.demo", "false").lower() == "true" and not args.no_demo:
+            from .demo import load_demo
+
+            proposal, _ = load_demo(request)
+            print(f"Demo users created (password 'demo'); seed case {proposal.data['dnr']} is before KS.")
+        if settings.get("partnership_cms.admin_from_env", "false").lower() == "true":
+            login, password = os.environ.get("PCMS_ADMIN_LOGIN"), os.environ.get("PCMS_ADMIN_PASSWORD")
+            if not login or not password:
+                raise SystemExit("Set PCMS_ADMIN_LOGIN and PCMS_ADMIN_PASSWORD to create the first administrator.")
+            from .security.accounts import create_user
+
+            create_user(request, login, password, groups=["admin"])
+            print(f"Administrator {login} created.")
+    return 0
+
+
+def cmd_evolve(args):
+    registry = _registry(args.ini)
+    with app_request(registry) as request:
+        applied = evolve_module.evolve(request.root, registry)
+    print(f"Applied evolve steps {applied}." if applied else "The database is up to date.")
+    return 0
+
+
+def cmd_users(args):
+    from .security import accounts
+
+    registry = _registry(args.ini, check=True)
+    with app_request(registry) as request:
+        act_as(request, None)
+        principals = request.root.principals
+        if args.action == "list":
+            for login, user in principals.users.items():
+                roles = ",".join(sorted(principals.roles_of(login)))
+                print(f"{login}\t{user.fullname}\t{'active' if user.active else 'inactive'}\t{roles}")
+        elif args.action == "add":
+            password = args.password or getpass.getpass("Lösenord: ")
+            accounts.create_user(request, args.login, password, args.fullname or "", groups=args.groups or [])
+            print(f"Created {args.login}.")
+        elif args.action == "password":
+            accounts.set_password(request, args.login, args.password or getpass.getpass("Nytt lösenord: "))
+        elif args.action == "groups":
+            accounts.set_groups(request, args.login, args.groups or [])
+        elif args.action in ("activate", "deactivate"):
+            accounts.set_active(request, args.login, args.action == "activate")
+    return 0
+
+
+def cmd_audit_verify(args):
+    from .api.views import verify_all
+
+    registry = _registry(args.ini, check=True)
+    with app_request(registry) as request:
+        result = verify_all(request.root)
+    print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+    return 0 if result.ok else 1
+
+
+def cmd_audit_seal(args):
+    from .audit import get_log
+
+    registry = _registry(args.ini, check=True)
+    with app_request(registry) as request:
+        seal = get_log(request.root).seal(actor="partnership-cms audit-seal")
+    print(f"Sealed {seal['entries']} entries as seal {seal['seq']} ({seal['digest']}).")
+    return 0
+
+
+def cmd_load_demo(args):
+    from .demo import load_demo
+
+    registry = _registry(args.ini, check=True)
+    with app_request(registry) as request:
+        proposal, _ = load_demo(request)
+    print(f"Loaded the seed case as {proposal.data['dnr']}.")
+    return 0
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="partnership-cms", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("init", help="create the database (and demo data where the .ini says demo = true)")
+    p.add_argument("ini")
+    p.add_argument("--no-demo", action="store_true")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("evolve", help="apply pending data migrations")
+    p.add_argument("ini")
+    p.set_defaults(func=cmd_evolve)
+
+    p = sub.add_parser("users", help="list, add and change users and their groups")
+    p.add_argument("ini")
+    p.add_argument("action", choices=["list", "add", "password", "groups", "activate", "deactivate"])
+    p.add_argument("login", nargs="?")
+    p.add_argument("--password")
+    p.add_argument("--fullname")
+    p.add_argument("--groups", nargs="*", help="officer director clerk ks_chair ks_member kf_chair kf_member auditor admin")
+    p.set_defaults(func=cmd_users)
+
+    p = sub.add_parser("audit-verify", help="recompute the audit trail; exit 1 and name the first bad entry")
+    p.add_argument("ini")
+    p.set_defaults(func=cmd_audit_verify)
+
+    p = sub.add_parser("audit-seal", help="seal all audit entries so far into the global chain")
+    p.add_argument("ini")
+    p.set_defaults(func=cmd_audit_seal)
+
+    p = sub.add_parser("load-demo", help="create the demo users and the seed case")
+    p.add_argument("ini")
+    p.set_defaults(func=cmd_load_demo)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    if getattr(args, "action", None) not in (None, "list") and args.command == "users" and not args.login:
+        raise SystemExit("Ange användarnamnet.")
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,121 @@
+"""Persistent classes: the application root, folders and content objects.
+
+Content objects keep their field values in ``data`` (validated against the
+type's schema in ``schemas/``), their workflow state in ``state`` and their
+local roles in ``local_roles``. They carry no ``__acl__``: the security
+policy asks the workflow for the ACL of the current state, so a changed
+workflow definition takes effect without touching stored objects.
+"""
+import datetime
+
+from BTrees.Length import Length
+from BTrees.OOBTree import OOBTree
+from persistent import Persistent
+from persistent.list import PersistentList
+from persistent.mapping import PersistentMapping
+from pyramid.authorization import ALL_PERMISSIONS as PYRAMID_ALL
+from pyramid.authorization import Allow, Deny, Everyone
+
+from ..security.permissions import AUDIT, MANAGE_USERS, VIEW
+from ..security.roles import role_principal
+
+
+def utcnow():
+    return datetime.datetime.now(datetime.UTC)
+
+
+class Folder(Persistent):
+    """A BTree-backed container; children know their name and parent."""
+
+    __name__ = None
+    __parent__ = None
+    title = ""
+
+    def __init__(self, title=""):
+        self.title = title
+        self._items = OOBTree()
+        # Length resolves concurrent changes by adding them: right for a count.
+        self._count = Length()
+
+    def __getitem__(self, name):
+        return self._items[name]
+
+    def get(self, name, default=None):
+        return self._items.get(name, default)
+
+    def __contains__(self, name):
+        return name in self._items
+
+    def __len__(self):
+        return self._count()
+
+    def __setitem__(self, name, obj):
+        if name in self._items:
+            raise KeyError(f"{name!r} exists already")
+        obj.__name__, obj.__parent__ = name, self
+        self._items[name] = obj
+        self._count.change(1)
+
+    def keys(self, min=None, max=None):
+        return self._items.keys(min, max)
+
+    def values(self):
+        return self._items.values()
+
+
+class ContentFolder(Folder):
+    """Holds the objects of one content type (``/proposals``, ...).
+
+    Who may add to it comes from the type's workflow (``add_roles``); what a
+    caller may list is decided per object by the catalog's allowed index.
+    """
+
+    def __init__(self, type_name, title):
+        super().__init__(title)
+        self.type_name = type_name
+
+
+class Root(Folder):
+    """The application root. System parts live in attributes, not items,
+    so traversal reaches only content folders."""
+
+    __acl__ = [
+        (Allow, Everyone, VIEW),
+        (Allow, role_principal("auditor"), AUDIT),
+        (Allow, role_principal("admin"), MANAGE_USERS),
+        (Deny, Everyone, PYRAMID_ALL),
+    ]
+    evolve_version = 0  # the last evolve step applied (see evolve.py)
+
+
+class Content(Persistent):
+    """One document of a case: a Proposal, Decision, Agreement or Amendment."""
+
+    __name__ = None
+    __parent__ = None
+
+    def __init__(self, type_name, data, state, creator):
+        self.type_name = type_name
+        self.data = PersistentMapping(data)
+        self.state = state
+        self.local_roles = PersistentMapping()  # login -> tuple of role names
+        self.links = PersistentMapping()  # relation name -> tuple of paths
+        self.history = PersistentList()  # workflow history entries (dicts)
+        self.versions = PersistentList()  # earlier versions (agreements)
+        self.creator = creator
+        self.created = self.modified = utcnow()
+
+    @property
+    def title(self):
+        return self.data.get("title", "")
+
+    def add_local_role(self, login, role):
+        roles = set(self.local_roles.get(login, ()))
+        roles.add(role)
+        self.local_roles[login] = tuple(sorted(roles))
+
+    def add_link(self, relation, path):
+        self.links[relation] = tuple(self.links.get(relation, ())) + (path,)
+
+
+__all__ = ["Content", "ContentFolder", "Folder", "Root"]

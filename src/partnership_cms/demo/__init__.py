@@ -1,0 +1,108 @@
+"""Demo data: the demo users and the seed case (Huddinge kommun's proposal to
+approve a strategic partnership agreement with Södertörns högskola).
+
+The case is parsed from the project's copy of the scanned officer's report,
+not retyped, and advanced to KS through the real transitions by the demo
+users, so its history and audit trail are real.
+"""
+import os
+
+from ..content.services import create_content, edit_content
+from ..importer.officers_report import parse_officers_report
+from ..scripting import act_as
+from ..security.accounts import create_user
+from ..workflow import get_workflows
+
+SEED_FILE = os.path.join(os.path.dirname(__file__), "seed_huddinge_2021.txt")
+DEMO_PASSWORD = "demo"
+DEMO_USERS = {
+    # login: (full name, groups)
+    "officer": ("Hanna Handläggare", ["officer"]),
+    "director": ("Camilla Broo", ["director"]),
+    "clerk": ("Rita Registrator", ["clerk"]),
+    "ks_chair": ("Karin Ordförande (KS)", ["ks_chair", "ks_member"]),
+    "ks_member": ("Kalle Ledamot (KS)", ["ks_member"]),
+    "kf_chair": ("Fredrik Ordförande (KF)", ["kf_chair", "kf_member"]),
+    "kf_member": ("Frida Ledamot (KF)", ["kf_member"]),
+    "auditor": ("Greta Granskare", ["auditor"]),
+    "admin": ("Sam Systemförvaltare", ["admin"]),
+}
+
+
+def create_demo_users(request):
+    act_as(request, None)
+    for login, (fullname, groups) in DEMO_USERS.items():
+        create_user(request, login, DEMO_PASSWORD, fullname=fullname, groups=groups)
+
+
+def seed_case_values(text, repair=None):
+    """Proposal and agreement field values from the officer's report text.
+
+    ``repair`` (text -> text) may fix the scanner's letters first.
+    """
+    if repair is not None:
+        text = repair(text)
+    report = parse_officers_report(text)
+    agreement = report.agreement
+    proposal = {
+        "title": report.title,
+        "unit": "Kommunstyrelsens förvaltning",
+        "case_officer": DEMO_USERS["officer"][0],
+        "proposing_body_line": report.proposing_body_line,
+        "decision_points": report.decision_points,
+        "summary": report.summary,
+        "background": report.background,
+        "administration_views": report.administration_views,
+        "consequences": report.consequences,
+        "signatories": report.signatories,
+        "attachments": report.attachments,
+        "recipients": report.recipients,
+    }
+    attachment_1 = next((a["title"] for a in report.attachments if a["number"] == 1), report.title)
+    agreement_values = {
+        "title": attachment_1.removeprefix("Bilaga 1.").strip(),
+        "parties": agreement.get("parties") or [],
+        "purpose": agreement.get("purpose") or "",
+        "focus_areas": agreement.get("focus_areas") or [],
+        "organisation": agreement.get("organisation") or "",
+        "rights": agreement.get("rights") or "",
+        "other_terms": "\n".join(agreement.get("other_terms") or []),
+    }
+    termination = agreement.get("termination")
+    if termination:
+        agreement_values["termination_rule"] = termination["rule"]
+        agreement_values["notice_months"] = termination["notice_months"]
+    if report.unrecognised:
+        proposal["background"] = "\n\n".join([proposal["background"], *report.unrecognised]).strip()
+    return proposal, agreement_values
+
+
+def load_seed_case(request, repair=None):
+    """Create the seed case and advance it to KS by the demo users."""
+    with open(SEED_FILE, encoding="utf-8") as f:
+        proposal_values, agreement_values = seed_case_values(f.read(), repair)
+    users = request.root.principals.users
+    workflows = get_workflows(request.registry)
+
+    act_as(request, users["officer"])
+    agreement = create_content(request, "Agreement", agreement_values)
+    proposal = create_content(request, "Proposal", proposal_values)
+    edit_content(request, proposal, {"agreement": _path(agreement)})
+    edit_content(request, agreement, {"proposal": _path(proposal)})
+    workflows.perform(request, proposal, "submit", {"comment": "Klart för granskning."})
+
+    act_as(request, users["director"])
+    workflows.perform(request, proposal, "approve", {"comment": "Tjänsteutlåtandet signerat."})
+    act_as(request, None)
+    return proposal, agreement
+
+
+def load_demo(request, repair=None):
+    create_demo_users(request)
+    return load_seed_case(request, repair)
+
+
+def _path(obj):
+    from pyramid.traversal import resource_path
+
+    return resource_path(obj)

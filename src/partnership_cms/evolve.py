@@ -1,0 +1,84 @@
+"""Data migrations: numbered steps recorded in the database.
+
+``partnership-cms evolve <ini>`` applies the steps a database has not had;
+``init`` creates an empty database at the newest step. At start-up the app
+refuses to serve a database older than the code (``check_version``), with a
+message that names the command to run. Add a step by appending to STEPS:
+never renumber or change a step that has shipped.
+"""
+from __future__ import annotations
+
+from BTrees.OOBTree import OOBTree
+
+from .audit import AuditLog
+from .catalog import SiteCatalog
+from .content.models import ContentFolder, Root
+from .schema import get_schemas
+from .security.users import Principals
+
+APP_KEY = "partnership_cms"
+
+
+class DatabaseNotReady(Exception):
+    """The database is empty or older than the code."""
+
+
+def step_1_create_structure(root, registry):
+    """Principals, audit log, catalog, counters and one folder per content type."""
+    root.principals = Principals()
+    root.audit_log = AuditLog()
+    root.catalog = SiteCatalog()
+    root.counters = OOBTree()
+    for schema in get_schemas(registry).values():
+        root[schema.container] = ContentFolder(schema.type_name, schema.title["sv"])
+
+
+def step_2_add_missing_folders(root, registry):
+    """A content type added to ``schemas/`` after the database was made gets its folder."""
+    for schema in get_schemas(registry).values():
+        if schema.container not in root:
+            root[schema.container] = ContentFolder(schema.type_name, schema.title["sv"])
+
+
+STEPS = [
+    (1, step_1_create_structure),
+    (2, step_2_add_missing_folders),
+]
+LATEST = STEPS[-1][0]
+
+
+def app_root(zodb_root):
+    return zodb_root.get(APP_KEY)
+
+
+def create_root(zodb_root, registry):
+    """Make an empty application root and bring it to the newest step."""
+    root = zodb_root[APP_KEY] = Root()
+    return root, evolve(root, registry)
+
+
+def evolve(root, registry):
+    """Apply the missing steps in order; returns the numbers applied."""
+    applied = []
+    for number, step in STEPS:
+        if root.evolve_version < number:
+            step(root, registry)
+            root.evolve_version = number
+            applied.append(number)
+    return applied
+
+
+def check_version(zodb_root, ini_hint="development.ini"):
+    """Raise DatabaseNotReady unless the database is at the code's newest step."""
+    root = app_root(zodb_root)
+    if root is None:
+        raise DatabaseNotReady(
+            f"The database is empty. Create it with: partnership-cms init {ini_hint}")
+    if root.evolve_version < LATEST:
+        raise DatabaseNotReady(
+            f"The database is at evolve step {root.evolve_version}, the code needs {LATEST}. "
+            f"Back up var/Data.fs, then run: partnership-cms evolve {ini_hint}")
+    if root.evolve_version > LATEST:
+        raise DatabaseNotReady(
+            f"The database is at evolve step {root.evolve_version}, newer than this code "
+            f"({LATEST}). Install the newer version of partnership-cms.")

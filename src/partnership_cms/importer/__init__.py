@@ -1,0 +1,1 @@
+"""Importers that turn scanned or exported documents into content."""

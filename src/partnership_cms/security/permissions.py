@@ -1,0 +1,25 @@
+"""Permission names: the one place they are spelled.
+
+Views use these constants in ``permission=`` and ACLs grant them; a typo
+in either place is then an ImportError instead of a silently open view.
+Workflow transitions use ``transition_permission(id)``: a transition is
+allowed exactly when the object's ACL grants that permission.
+"""
+
+VIEW = "view"
+EDIT = "edit"
+ADD = "add"
+AUDIT = "audit"
+MANAGE_USERS = "manage_users"
+# Denied to everybody: the default permission for views that forgot one.
+NOBODY = "__no_permission_declared__"
+
+CONTENT_PERMISSIONS = (VIEW, EDIT)
+ALL_PERMISSIONS = (VIEW, EDIT, ADD, AUDIT, MANAGE_USERS)
+
+TRANSITION_PREFIX = "transition:"
+
+
+def transition_permission(transition_id):
+    """The permission that allows performing the named transition."""
+    return TRANSITION_PREFIX + transition_id

@@ -1,0 +1,94 @@
+"""Users, groups and API tokens, stored in ZODB under ``root.principals``.
+
+A group is named by the role it gives (``officer``, ``ks_member``, ...);
+a user's global roles are the groups they belong to. Passwords are hashed
+with argon2id (argon2-cffi); API tokens are random and stored only as a
+SHA-256 hash, so a copy of the database holds no usable token.
+"""
+from __future__ import annotations
+
+import datetime
+import hashlib
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from BTrees.OOBTree import OOBTree
+from persistent import Persistent
+
+from .roles import GLOBAL_ROLES
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# Verifying against this keeps a login for an unknown user as slow as a real one,
+# so response time does not tell whether a user exists.
+_DUMMY_HASH = _hasher.hash("not a real password")
+
+
+class User(Persistent):
+    def __init__(self, login, fullname="", email=""):
+        self.login = login
+        self.fullname = fullname or login
+        self.email = email
+        self.password_hash = None
+        self.active = True
+
+    def set_password(self, password):
+        self.password_hash = _hasher.hash(password)
+
+    def check_password(self, password):
+        try:
+            return bool(self.password_hash) and _hasher.verify(self.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+
+class Group(Persistent):
+    def __init__(self, name, title):
+        self.name = name
+        self.title = title
+        self.members = OOBTree()  # login -> True
+
+
+class Principals(Persistent):
+    def __init__(self):
+        self.users = OOBTree()
+        self.groups = OOBTree()
+        self.tokens = OOBTree()  # sha256(token) -> (login, expires ISO)
+        for role, title in GLOBAL_ROLES.items():
+            self.groups[role] = Group(role, title)
+
+    def roles_of(self, login):
+        """The global roles of a user: the groups they are a member of."""
+        return {name for name, group in self.groups.items() if login in group.members}
+
+    def authenticate(self, login, password):
+        """The active user with this login and password, or None."""
+        user = self.users.get(login)
+        if user is None:
+            _hasher.verify(_DUMMY_HASH, "not a real password")
+            return None
+        if user.active and user.check_password(password):
+            return user
+        return None
+
+    def issue_token(self, login, hours):
+        token = secrets.token_urlsafe(32)
+        expires = datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=hours)
+        self.tokens[_token_key(token)] = (login, expires.isoformat())
+        return token
+
+    def login_for_token(self, token):
+        found = self.tokens.get(_token_key(token))
+        if found is None:
+            return None
+        login, expires = found
+        if datetime.datetime.fromisoformat(expires) < datetime.datetime.now(datetime.UTC):
+            return None
+        return login
+
+    def revoke_token(self, token):
+        self.tokens.pop(_token_key(token), None)
+
+
+def _token_key(token):
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,207 @@
+"""Read ``workflows/<type>.yaml`` into Workflow objects and check them.
+
+Everything a definition names must exist: states, roles, permissions,
+guards and actions. Every state must be reachable from the initial state,
+and every state that is not final must have a way out. A broken definition
+raises WorkflowDefinitionError with the file and the offending name, which
+stops start-up.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import colander
+import yaml
+
+from ..schema.loader import SchemaError, parse_field
+from ..security.permissions import CONTENT_PERMISSIONS
+from ..security.roles import KNOWN_ROLES
+
+COMMENT_RULES = {"required", "optional"}
+STATE_KEYS = {"id", "title", "final", "permissions", "public_document"}
+TRANSITION_KEYS = {"id", "title", "from", "to", "roles", "guards", "actions", "comment", "data"}
+
+
+class WorkflowDefinitionError(Exception):
+    """A workflow definition is broken: the message names the file and the name at fault."""
+
+    def __init__(self, source, name, reason):
+        self.source, self.name, self.reason = source, name, reason
+        super().__init__(f"{source}: {name}: {reason}" if name else f"{source}: {reason}")
+
+
+@dataclass(frozen=True)
+class Step:
+    """A named guard or action with the parameters the definition gives it."""
+
+    name: str
+    params: dict = field(default_factory=dict, hash=False)
+
+
+@dataclass
+class State:
+    id: str
+    title: dict
+    final: bool
+    permissions: dict  # permission -> tuple of roles
+
+
+@dataclass
+class Transition:
+    id: str
+    title: dict
+    from_states: tuple
+    to_state: str
+    roles: tuple
+    guards: tuple  # of Step
+    actions: tuple  # of Step
+    comment: str
+    data_fields: list  # of FieldSpec
+
+    def data_schema(self):
+        """A colander schema for the data this transition takes."""
+        schema = colander.SchemaNode(colander.Mapping(unknown="raise"))
+        for spec in self.data_fields:
+            schema.add(spec.colander_node())
+        return schema
+
+
+@dataclass
+class WorkflowDefinition:
+    type_name: str
+    initial: str
+    add_roles: tuple
+    states: dict  # id -> State
+    transitions: dict  # id -> Transition
+    source: str
+
+
+def _title(source, name, raw):
+    if isinstance(raw, str):
+        return {"sv": raw, "en": raw}
+    if not isinstance(raw, dict) or "sv" not in raw or "en" not in raw:
+        raise WorkflowDefinitionError(source, name, "title must be {sv: ..., en: ...}")
+    return dict(raw)
+
+
+def _roles(source, name, raw):
+    roles = tuple(raw or ())
+    for role in roles:
+        if role not in KNOWN_ROLES:
+            raise WorkflowDefinitionError(source, name, f"unknown role {role!r}")
+    return roles
+
+
+def _steps(source, name, raw, known, kind):
+    steps = []
+    for item in raw or ():
+        if isinstance(item, str):
+            step = Step(item)
+        elif isinstance(item, dict) and "name" in item:
+            step = Step(item["name"], {k: v for k, v in item.items() if k != "name"})
+        else:
+            raise WorkflowDefinitionError(source, name, f"a {kind} is a name or {{name: ..., ...}}")
+        if step.name not in known:
+            raise WorkflowDefinitionError(source, name, f"unknown {kind} {step.name!r}")
+        steps.append(step)
+    return tuple(steps)
+
+
+def parse_definition(source, raw, guards, actions):
+    """Turn one raw mapping into a checked WorkflowDefinition."""
+    if not isinstance(raw, dict):
+        raise WorkflowDefinitionError(source, None, "expected a mapping with type, initial, states, transitions")
+    for key in ("type", "initial", "states", "transitions"):
+        if key not in raw:
+            raise WorkflowDefinitionError(source, None, f"missing '{key}'")
+    states = {}
+    for rs in raw["states"]:
+        sid = rs.get("id") if isinstance(rs, dict) else None
+        if not sid:
+            raise WorkflowDefinitionError(source, None, "every state needs an 'id'")
+        if set(rs) - STATE_KEYS:
+            raise WorkflowDefinitionError(source, sid, f"unknown keys {sorted(set(rs) - STATE_KEYS)}")
+        if sid in states:
+            raise WorkflowDefinitionError(source, sid, "state declared twice")
+        perms = {}
+        for perm, roles in (rs.get("permissions") or {}).items():
+            if perm not in CONTENT_PERMISSIONS:
+                raise WorkflowDefinitionError(source, sid, f"unknown permission {perm!r}")
+            perms[perm] = _roles(source, sid, roles)
+        states[sid] = State(sid, _title(source, sid, rs.get("title")), bool(rs.get("final")), perms)
+    if raw["initial"] not in states:
+        raise WorkflowDefinitionError(source, raw["initial"], "initial state is not declared")
+
+    transitions = {}
+    for rt in raw["transitions"]:
+        tid = rt.get("id") if isinstance(rt, dict) else None
+        if not tid:
+            raise WorkflowDefinitionError(source, None, "every transition needs an 'id'")
+        if set(rt) - TRANSITION_KEYS:
+            raise WorkflowDefinitionError(source, tid, f"unknown keys {sorted(set(rt) - TRANSITION_KEYS)}")
+        if tid in transitions:
+            raise WorkflowDefinitionError(source, tid, "transition declared twice")
+        from_states = tuple(rt.get("from") or ())
+        if not from_states:
+            raise WorkflowDefinitionError(source, tid, "'from' names no state")
+        for sid in from_states + (rt.get("to"),):
+            if sid not in states:
+                raise WorkflowDefinitionError(source, tid, f"unknown state {sid!r}")
+        comment = rt.get("comment", "optional")
+        if comment not in COMMENT_RULES:
+            raise WorkflowDefinitionError(source, tid, f"comment must be one of {sorted(COMMENT_RULES)}")
+        roles = _roles(source, tid, rt.get("roles"))
+        if not roles:
+            raise WorkflowDefinitionError(source, tid, "no role may perform it ('roles' is empty)")
+        try:
+            data_fields = [parse_field(source, f, prefix=tid + ".") for f in rt.get("data") or ()]
+        except SchemaError as e:
+            raise WorkflowDefinitionError(source, tid, f"data: {e.reason} ({e.field_name})") from None
+        transitions[tid] = Transition(
+            id=tid, title=_title(source, tid, rt.get("title")), from_states=from_states,
+            to_state=rt["to"], roles=roles,
+            guards=_steps(source, tid, rt.get("guards"), guards, "guard"),
+            actions=_steps(source, tid, rt.get("actions"), actions, "action"),
+            comment=comment, data_fields=data_fields,
+        )
+
+    _check_graph(source, raw["initial"], states, transitions)
+    return WorkflowDefinition(raw["type"], raw["initial"], _roles(source, "add_roles", raw.get("add_roles")),
+                              states, transitions, source)
+
+
+def _check_graph(source, initial, states, transitions):
+    reachable, frontier = {initial}, [initial]
+    while frontier:
+        current = frontier.pop()
+        for t in transitions.values():
+            if current in t.from_states and t.to_state not in reachable:
+                reachable.add(t.to_state)
+                frontier.append(t.to_state)
+    for sid, state in states.items():
+        if sid not in reachable:
+            raise WorkflowDefinitionError(source, sid, "state cannot be reached from the initial state")
+        leaves = [t for t in transitions.values() if sid in t.from_states and t.to_state != sid]
+        if not state.final and not leaves:
+            raise WorkflowDefinitionError(source, sid, "state is not final but has no way out")
+
+
+def load_workflow_dir(directory, guards, actions):
+    """Load and check every ``*.yaml`` definition in a folder."""
+    if not os.path.isdir(directory):
+        raise WorkflowDefinitionError(directory, None, "workflow folder not found")
+    definitions = {}
+    for name in sorted(os.listdir(directory)):
+        if not name.endswith((".yaml", ".yml")):
+            continue
+        try:
+            with open(os.path.join(directory, name), encoding="utf-8") as f:
+                raw = yaml.safe_load(f)
+        except yaml.YAMLError as e:
+            raise WorkflowDefinitionError(name, None, f"not valid YAML: {e}") from None
+        definition = parse_definition(name, raw, guards, actions)
+        if definition.type_name in definitions:
+            raise WorkflowDefinitionError(name, definition.type_name, "a workflow for this type exists already")
+        definitions[definition.type_name] = definition
+    return definitions
