@@ -8,6 +8,7 @@ from pyramid.traversal import resource_path
 from .. import dates
 from ..audit import AuditAction, record
 from ..catalog import reindex
+from ..schema.loader import to_json_value
 from .guards import resolve
 
 DEFAULT_DECISION_TEXT = {
@@ -44,7 +45,8 @@ def create_decision(proposal, request, transition, data, body, outcome):
         "recipients": list(proposal.data.get("recipients", ())),
         "confidential": bool(proposal.data.get("confidential")),
     })
-    decision = create_content(request, "Decision", values, allow_system=True,
+    # Services take JSON-shaped values, as the API sends them.
+    decision = create_content(request, "Decision", to_json_value(values), allow_system=True,
                               name=f"{body.lower()}-{year}-{paragraph}")
     proposal.add_link("decisions", resource_path(decision))
 

@@ -1,0 +1,102 @@
+"""Shared fixtures: a real app on a real FileStorage in a temporary folder.
+
+Functional tests drive the WSGI app through WebTest, without mocks. The
+database is created through the same ``init`` path a new user runs (demo
+users and the seed case included), once per test function, in ``tmp_path``.
+"""
+import os
+
+import pytest
+import transaction
+import webtest
+
+from partnership_cms import configure
+from partnership_cms.evolve import create_root
+from partnership_cms.scripting import act_as, app_request
+
+PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def make_settings(tmp_path, **overrides):
+    settings = {
+        "zodbconn.uri": f"file://{tmp_path}/Data.fs",
+        "partnership_cms.schemas": os.path.join(PROJECT, "schemas"),
+        "partnership_cms.workflows": os.path.join(PROJECT, "workflows"),
+        "partnership_cms.session_secret": "test-secret",
+        "retry.attempts": "3",
+    }
+    settings.update(overrides)
+    return settings
+
+
+def make_app(tmp_path, demo=True, **overrides):
+    """A fresh WSGI app whose database holds the demo users (and seed case)."""
+    app = configure(make_settings(tmp_path, **overrides)).make_wsgi_app()
+    from pyramid_zodbconn import get_connection
+
+    from partnership_cms.demo import create_demo_users, load_seed_case
+
+    with app_request(app.registry, root_required=False) as request:
+        root, _ = create_root(get_connection(request).root(), app.registry)
+        request.root = root
+        if demo:
+            create_demo_users(request)
+            load_seed_case(request)
+            act_as(request, None)
+    return app
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = make_app(tmp_path)
+    yield app
+    app.registry._zodb_databases[""].close()
+    transaction.manager.free = None
+
+
+class Api:
+    """A WebTest client that speaks JSON and can log in as a demo user."""
+
+    def __init__(self, app):
+        self.app = app
+        self.test = webtest.TestApp(app)
+        self.tokens = {}
+
+    def login(self, login, password="demo"):
+        if login not in self.tokens:
+            res = self.test.post_json("/@login", {"login": login, "password": password})
+            self.tokens[login] = res.json["token"]
+        return self.tokens[login]
+
+    def _headers(self, user):
+        headers = {"Accept": "application/json"}
+        if user:
+            headers["Authorization"] = "Bearer " + self.login(user)
+        return headers
+
+    def get(self, url, user=None, status=200, **params):
+        return self.test.get(url, params=params or None, headers=self._headers(user), status=status)
+
+    def post(self, url, body=None, user=None, status=200):
+        return self.test.post_json(url, body or {}, headers=self._headers(user), status=status)
+
+    def patch(self, url, body, user=None, status=200):
+        return self.test.patch_json(url, body, headers=self._headers(user), status=status)
+
+    def transition(self, url, transition, user, status=200, **data):
+        return self.post(f"{url}/@workflow/{transition}", data, user=user, status=status)
+
+
+@pytest.fixture
+def api(app):
+    return Api(app)
+
+
+SEED_URL = "/proposals/ks-{year}-1"
+
+
+@pytest.fixture
+def seed_url():
+    import datetime
+
+    return SEED_URL.format(year=datetime.date.today().year)

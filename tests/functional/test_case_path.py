@@ -1,0 +1,128 @@
+"""The whole path of a case, draft to closed, each role doing its part,
+through the real app and a real FileStorage."""
+import datetime
+
+import pytest
+
+TODAY = datetime.date.today()
+COMPLETE = {
+    "@type": "Proposal",
+    "title": "Nytt avtal om samverkan med Karolinska institutet",
+    "unit": "Kommunstyrelsens förvaltning",
+    "decision_points": ["Avtalet godkänns."],
+    "summary": "Kommunen och KI föreslås samverka.",
+    "recipients": ["Karolinska institutet", "Samtliga nämnder och bolag"],
+}
+
+
+def create_proposal(api, **overrides):
+    res = api.post("/proposals", dict(COMPLETE, **overrides), user="officer", status=201)
+    return res.json["@id"].replace("http://localhost", "")
+
+
+def test_seed_case_is_before_ks_with_real_history(api, seed_url):
+    res = api.get(seed_url + "/@workflow", user="ks_chair")
+    assert res.json["state"]["id"] == "ks"
+    assert [h["action"] for h in res.json["history"]] == ["submit", "approve"]
+    assert [h["actor"] for h in res.json["history"]] == ["officer", "director"]
+    doc = api.get(seed_url, user="ks_chair").json
+    assert doc["dnr"] == f"KS-{TODAY.year}/1"
+    assert doc["recipients"] == ["Sodertorns hogskola", "Samtliga ndmnder och bolag"]
+    assert doc["decision_points"][0].endswith("godkénns.")
+    agreement = api.get(doc["links"]["agreement"].replace("http://localhost", ""), user="ks_chair").json
+    assert agreement["termination_rule"] == "calendar_year_turn"
+    assert agreement["notice_months"] == 6
+    assert len(agreement["parties"]) == 2
+
+
+def test_whole_path_draft_to_closed(api):
+    url = create_proposal(api)
+    api.transition(url, "submit", "officer")
+    api.transition(url, "approve", "director", comment="Signerat.")
+    api.transition(url, "ks_propose", "ks_chair", meeting_date="2026-09-01",
+                   votes_yes=9, votes_no=4, votes_abstain=0,
+                   reservations=[{"member": "Anna Andersson (M)", "reason": "Kostnaderna är oklara."}])
+    api.transition(url, "kf_adopt", "kf_chair", meeting_date="2026-09-20")
+    doc = api.get(url, user="clerk").json
+    assert doc["review_state"] == "adopted"
+    ks_decision, kf_decision = [u.replace("http://localhost", "") for u in doc["links"]["decisions"]]
+    ks = api.get(ks_decision, user="clerk").json
+    assert (ks["body"], ks["outcome"], ks["votes_yes"], ks["reservations"][0]["member"]) == (
+        "KS", "propose", 9, "Anna Andersson (M)")
+    kf = api.get(kf_decision, user="clerk").json
+    assert (kf["body"], kf["outcome"], kf["paragraph"], kf["dnr"]) == ("KF", "adopt", 1, doc["dnr"])
+
+    # Dispatch needs the protocol justerat.
+    res = api.transition(url, "dispatch", "clerk", status=422)
+    assert "inte justerat" in res.json["message"]
+    api.transition(kf_decision, "justify", "ks_chair", status=422)  # not the deciding body's chair
+    api.transition(kf_decision, "justify", "kf_chair", justified_on="2026-09-25")
+    api.transition(kf_decision, "post", "clerk", posted_on="2026-09-26")
+    assert api.get(kf_decision, user="clerk").json["appeal_ends_on"] == "2026-10-19"
+
+    entry = api.transition(url, "dispatch", "clerk", dispatched_on="2026-09-28").json
+    assert entry["to"] == "dispatched" and entry["actor"] == "clerk"
+    doc = api.get(url).json  # public once adopted
+    assert [d["recipient"] for d in doc["dispatches"]] == COMPLETE["recipients"]
+    assert {d["sent_on"] for d in doc["dispatches"]} == {"2026-09-28"}
+    api.transition(url, "close", "clerk")
+    assert api.get(url).json["review_state"] == "closed"
+
+    # The decision becomes final once the appeal period is over.
+    api.transition(kf_decision, "finalize", "clerk")
+    assert api.get(kf_decision).json["review_state"] == "final"
+
+
+def test_incomplete_draft_saves_but_cannot_be_submitted(api):
+    url = create_proposal(api, summary="", recipients=[])
+    res = api.transition(url, "submit", "officer", status=422)
+    assert res.json["type"] == "GuardFailed"
+    assert "Fältet 'Sammanfattning' måste fyllas i." in res.json["errors"]["guards"]
+    assert "Fältet 'Beslutet ska skickas till' måste fyllas i." in res.json["errors"]["guards"]
+    api.patch(url, {"summary": "Nu ifyllt.", "recipients": ["KI"]}, user="officer")
+    api.transition(url, "submit", "officer")
+
+
+@pytest.mark.parametrize("transition,end_state", [
+    ("ks_reject", "rejected"), ("ks_adopt", "adopted"), ("ks_table", "ks"), ("ks_refer_back", "draft"),
+])
+def test_ks_outcomes(api, seed_url, transition, end_state):
+    data = {"comment": "Mer underlag behövs."} if transition == "ks_refer_back" else {}
+    api.transition(seed_url, transition, "ks_chair", meeting_date="2026-10-01", **data)
+    doc = api.get(seed_url, user="clerk").json
+    assert doc["review_state"] == end_state
+    decision = api.get(doc["links"]["decisions"][-1].replace("http://localhost", ""), user="clerk").json
+    assert decision["body"] == "KS" and decision["paragraph"] == 1
+
+
+@pytest.mark.parametrize("transition,end_state", [
+    ("kf_reject", "rejected"), ("kf_table", "kf"), ("kf_refer_back", "draft"),
+])
+def test_kf_outcomes(api, seed_url, transition, end_state):
+    api.transition(seed_url, "ks_propose", "ks_chair", meeting_date="2026-10-01")
+    data = {"comment": "Återremiss."} if transition == "kf_refer_back" else {}
+    api.transition(seed_url, transition, "kf_chair", meeting_date="2026-10-15", **data)
+    assert api.get(seed_url, user="clerk").json["review_state"] == end_state
+
+
+def test_return_and_withdraw_need_a_comment(api):
+    url = create_proposal(api)
+    api.transition(url, "submit", "officer")
+    res = api.transition(url, "return", "director", status=422)
+    assert res.json["errors"]["comment"]
+    api.transition(url, "return", "director", comment="Komplettera bakgrunden.")
+    assert api.get(url + "/@history", user="officer").json[-1]["comment"] == "Komplettera bakgrunden."
+    api.transition(url, "withdraw", "officer", comment="Ärendet utgår.")
+    assert api.get(url, user="officer").json["review_state"] == "withdrawn"
+
+
+def test_refusals_have_the_right_status(api, seed_url):
+    api.transition(seed_url, "ks_adopt", "ks_chair", status=401.0 and 200)  # sanity: chair may
+    res = api.transition(seed_url, "close", "clerk", status=409)  # adopted -> close needs dispatched
+    assert res.json["type"] == "Conflict"
+    res = api.post(seed_url + "/@workflow/dispatch", {}, status=401)
+    assert res.json["type"] == "Unauthorized"
+    res = api.transition(seed_url, "dispatch", "officer", status=403)
+    assert res.json["type"] == "Forbidden"
+    res = api.transition(seed_url, "no_such_thing", "clerk", status=404)
+    assert res.json["type"] == "NotFound"
