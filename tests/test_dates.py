@@ -199,3 +199,12 @@ def test_termination_unknown_rule_and_bad_period():
         termination_end_date(date(2024, 1, 1), 3, rule="quarter_turn")
     with pytest.raises(ValueError, match="negative"):
         termination_end_date(date(2024, 1, 1), -1)
+
+
+def test_find_swedish_date():
+    from partnership_cms.dates import find_swedish_date
+
+    assert find_swedish_date("tjänsteutlåtande daterat den 11 augusti 2021, godkänns.") == date(2021, 8, 11)
+    assert find_swedish_date("Den 1 Maj 2020 och 2 juni 2021") == date(2020, 5, 1)
+    assert find_swedish_date("den 31 februari 2021") is None
+    assert find_swedish_date("inget datum här") is None

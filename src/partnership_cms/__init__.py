@@ -2,10 +2,12 @@
 
 One ordered include list; each feature wires itself in its ``includeme``.
 """
+import datetime
 import os
 
 import transaction
 from pyramid.config import Configurator
+from pyramid.renderers import JSON
 from pyramid_zodbconn import get_connection  # noqa: F401  (re-exported for scripts)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -18,6 +20,7 @@ def configure(settings):
     settings.setdefault("partnership_cms.schemas", os.path.join(PROJECT, "schemas"))
     settings.setdefault("partnership_cms.workflows", os.path.join(PROJECT, "workflows"))
     settings.setdefault("tm.manager_hook", "pyramid_tm.explicit_manager")
+    settings.setdefault("pyramid.default_locale_name", "sv")
     settings.setdefault("retry.attempts", "3")
     # pyramid_tm would ask for the user before traversal has found the root;
     # the audit trail records who did what instead.
@@ -37,6 +40,10 @@ def configure(settings):
     config.load_workflows(settings["partnership_cms.workflows"])
     config.include(".content")
     config.include(".api")
+    # JSON with å/ä/ö as themselves, dates as ISO 8601.
+    json_renderer = JSON(ensure_ascii=False)
+    json_renderer.add_adapter(datetime.date, lambda value, request: value.isoformat())
+    config.add_renderer("json", json_renderer)
     return config
 
 

@@ -5,6 +5,7 @@ of day and no time zone, because every deadline here is a whole calendar day.
 """
 
 import calendar
+import re
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -132,3 +133,20 @@ def termination_end_date(
     raise ValueError(
         f"unknown termination rule {rule!r}; known rules: {', '.join(TERMINATION_RULES)}"
     )
+
+
+SWEDISH_MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli",
+                  "augusti", "september", "oktober", "november", "december")
+_SWEDISH_DATE = re.compile(r"\b(\d{1,2}) (" + "|".join(SWEDISH_MONTHS) + r") (\d{4})\b", re.IGNORECASE)
+
+
+def find_swedish_date(text: str) -> date | None:
+    """The first date written out in Swedish ("11 augusti 2021") in ``text``, or None."""
+    match = _SWEDISH_DATE.search(text or "")
+    if match is None:
+        return None
+    day, month, year = match.groups()
+    try:
+        return date(int(year), SWEDISH_MONTHS.index(month.lower()) + 1, int(day))
+    except ValueError:
+        return None

@@ -13,7 +13,7 @@ from pyramid.traversal import find_resource, resource_path
 
 from ..audit import AuditAction, record
 from ..catalog import reindex
-from ..schema import get_schemas
+from ..schema import get_schemas, validation_errors
 from ..schema.loader import from_colander_value, to_json_value
 from ..workflow import get_workflows
 from .models import Content
@@ -28,7 +28,7 @@ class ContentInvalid(Exception):
         self.errors = errors
 
 
-def _validate(schema, payload, *, partial, allow_system):
+def _validate(request, schema, payload, *, partial, allow_system):
     names = set(payload)
     unknown = names - set(schema.by_name)
     if unknown:
@@ -36,12 +36,18 @@ def _validate(schema, payload, *, partial, allow_system):
     system = {n for n in names if schema.by_name[n].system}
     if system and not allow_system:
         raise ContentInvalid({n: "Fältet sätts av systemet och kan inte ändras." for n in sorted(system)})
-    editable = {k: v for k, v in payload.items() if k not in system}
+    # JSON null clears an optional field; a required one cannot be cleared.
+    cleared = {k for k, v in payload.items() if v is None and k not in system}
+    required = sorted(k for k in cleared if schema.by_name[k].required)
+    if required:
+        raise ContentInvalid({k: "Fältet måste fyllas i." for k in required})
+    editable = {k: v for k, v in payload.items() if k not in system and k not in cleared}
     try:
         values = from_colander_value(schema.colander_schema(partial=partial).deserialize(editable))
     except colander.Invalid as e:
-        raise ContentInvalid(e.asdict()) from None
+        raise ContentInvalid(validation_errors(request, e)) from None
     values.update({k: payload[k] for k in system})
+    values.update({k: None for k in cleared})
     return values
 
 
@@ -69,7 +75,7 @@ def create_content(request, type_name, payload, *, allow_system=False, name=None
     Returns the new object.
     """
     schema = get_schemas(request.registry)[type_name]
-    values = _validate(schema, payload, partial=False, allow_system=allow_system)
+    values = _validate(request, schema, payload, partial=False, allow_system=allow_system)
     _check_references(request, schema, values)
     root = request.root
     folder = root[schema.container]
@@ -102,7 +108,7 @@ def edit_content(request, obj, payload, *, allow_system=False, reason=None):
     Returns the list of changes ``[{field, old, new}]`` (empty if nothing changed).
     """
     schema = get_schemas(request.registry)[obj.type_name]
-    values = _validate(schema, payload, partial=True, allow_system=allow_system)
+    values = _validate(request, schema, payload, partial=True, allow_system=allow_system)
     _check_references(request, schema, values)
     changes = []
     for field_name, new in values.items():

@@ -7,6 +7,7 @@ users, so its history and audit trail are real.
 """
 import os
 
+from ..dates import find_swedish_date
 from ..content.services import create_content, edit_content
 from ..importer.officers_report import parse_officers_report
 from ..scripting import act_as
@@ -49,6 +50,8 @@ def seed_case_values(text, repair=None):
         "unit": "Kommunstyrelsens förvaltning",
         "case_officer": DEMO_USERS["officer"][0],
         "proposing_body_line": report.proposing_body_line,
+        # "... tjänsteutlåtande daterat den 11 augusti 2021, godkänns."
+        "dated": _iso(find_swedish_date(" ".join(report.decision_points))),
         "decision_points": report.decision_points,
         "summary": report.summary,
         "background": report.background,
@@ -100,6 +103,10 @@ def load_seed_case(request, repair=None):
 def load_demo(request, repair=None):
     create_demo_users(request)
     return load_seed_case(request, repair)
+
+
+def _iso(day):
+    return day.isoformat() if day else None
 
 
 def _path(obj):

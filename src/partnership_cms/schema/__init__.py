@@ -13,7 +13,14 @@ def get_schemas(registry):
     return registry.getUtility(ISchemaRegistry)
 
 
+def validation_errors(request, invalid):
+    """colander's errors as ``{field: message}`` in the request's language (Swedish by default)."""
+    return invalid.asdict(translate=request.localizer.translate)
+
+
 def includeme(config):
+    # colander ships Swedish messages ("Obligatoriskt", "Ogiltigt datum", ...).
+    config.add_translation_dirs("colander:locale/", "deform:locale/")
     def load_schemas(config, directory):
         schemas = load_schema_dir(directory)
         config.registry.registerUtility(schemas, ISchemaRegistry)

@@ -14,6 +14,7 @@ import datetime
 import colander
 from pyramid.authorization import DENY_ALL, Allow, Everyone
 
+from ..schema import validation_errors
 from ..schema.loader import from_colander_value
 from ..security.permissions import VIEW, transition_permission
 from ..security.policy import roles_in_context
@@ -110,7 +111,7 @@ class Workflows:
         comment = str(payload.pop("comment", "") or "").strip()
         if t.comment == "required" and not comment:
             raise InvalidData("En kommentar krävs.", {"comment": "En kommentar krävs för denna åtgärd."})
-        data = self._deserialize(t, payload)
+        data = self._deserialize(request, t, payload)
         problems = self._guard_problems(request, context, t, data)
         if problems:
             raise GuardFailed(" ".join(problems), {"guards": problems})
@@ -143,11 +144,11 @@ class Workflows:
         })
         return entry
 
-    def _deserialize(self, t, payload):
+    def _deserialize(self, request, t, payload):
         try:
             data = from_colander_value(t.data_schema().deserialize(payload))
         except colander.Invalid as e:
-            raise InvalidData("Uppgifterna är inte giltiga.", e.asdict()) from None
+            raise InvalidData("Uppgifterna är inte giltiga.", validation_errors(request, e)) from None
         for spec in t.data_fields:
             if spec.name not in data and spec.default == "today":
                 data[spec.name] = datetime.date.today()
