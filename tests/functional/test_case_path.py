@@ -126,3 +126,17 @@ def test_refusals_have_the_right_status(api, seed_url):
     assert res.json["type"] == "Forbidden"
     res = api.transition(seed_url, "no_such_thing", "clerk", status=404)
     assert res.json["type"] == "NotFound"
+
+
+def test_sharing_makes_a_colleague_owner(api):
+    url = create_proposal(api)
+    api.post(url + "/@sharing", {"login": "ks_member", "role": "Owner"}, user="officer", status=403)
+    api.get(url, user="ks_member", status=403)
+    res = api.post(url + "/@sharing", {"login": "ks_member", "role": "Owner"}, user="clerk")
+    assert res.json["local_roles"]["ks_member"] == ["Owner"]
+    assert api.get(url, user="ks_member").json["title"] == COMPLETE["title"]
+    found = api.get("/@search", user="ks_member", SearchableText="Karolinska").json
+    assert [i["@id"] for i in found["items"]] == ["http://localhost" + url]
+    api.post(url + "/@sharing", {"login": "nobody", "role": "Owner"}, user="clerk", status=422)
+    api.post(url + "/@sharing", {"login": "ks_member", "role": "Owner", "granted": False}, user="clerk")
+    api.get(url, user="ks_member", status=403)

@@ -11,8 +11,8 @@ from pyramid.view import view_config
 from .. import catalog
 from ..audit import AuditAction, get_log, record, verify_log
 from ..content.models import Content, ContentFolder, Root
-from ..content.services import create_content, edit_content
-from ..security.permissions import ADD, AUDIT, EDIT, VIEW
+from ..content.services import create_content, edit_content, set_local_role
+from ..security.permissions import ADD, AUDIT, EDIT, SHARE, VIEW
 from ..security.policy import search_principals
 from ..workflow import get_workflows
 from . import serialize
@@ -176,6 +176,21 @@ def transition_view(context, request):
     entry = get_workflows(request.registry).perform(request, context, request.subpath[0],
                                                     json_body(request))
     return entry
+
+
+@view_config(context=Content, name="@sharing", request_method="GET", renderer="json",
+             permission=VIEW)
+def sharing_view(context, request):
+    return {"local_roles": {login: list(roles) for login, roles in context.local_roles.items()}}
+
+
+@view_config(context=Content, name="@sharing", request_method="POST", renderer="json",
+             permission=SHARE)
+def sharing_change(context, request):
+    body = json_body(request)
+    set_local_role(request, context, str(body.get("login") or ""), str(body.get("role") or ""),
+                   granted=body.get("granted", True) is not False)
+    return sharing_view(context, request)
 
 
 # -- audit ------------------------------------------------------------------------------

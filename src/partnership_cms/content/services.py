@@ -128,3 +128,25 @@ def edit_content(request, obj, payload, *, allow_system=False, reason=None):
 
 def object_path(obj):
     return resource_path(obj)
+
+
+def set_local_role(request, obj, login, role, granted):
+    """Grant or revoke a local role (Owner, Adjuster) of ``login`` on ``obj``."""
+    from ..security.roles import LOCAL_ROLES
+
+    if role not in LOCAL_ROLES:
+        raise ContentInvalid({"role": f"Okänd roll. Välj en av: {', '.join(LOCAL_ROLES)}."})
+    if login not in request.root.principals.users:
+        raise ContentInvalid({"login": f"Användaren {login} finns inte."})
+    roles = set(obj.local_roles.get(login, ()))
+    if (role in roles) == granted:
+        return False
+    roles = roles | {role} if granted else roles - {role}
+    if roles:
+        obj.local_roles[login] = tuple(sorted(roles))
+    else:
+        del obj.local_roles[login]
+    reindex(request, obj)
+    record(request, AuditAction.LOCAL_ROLE_CHANGED, obj,
+           details={"login": login, "role": role, "granted": granted})
+    return True

@@ -9,13 +9,14 @@ allowed exactly when the object's ACL grants that permission.
 VIEW = "view"
 EDIT = "edit"
 ADD = "add"
+SHARE = "share"  # assign local roles (e.g. another officer as co-owner, a justerare)
 AUDIT = "audit"
 MANAGE_USERS = "manage_users"
 # Denied to everybody: the default permission for views that forgot one.
 NOBODY = "__no_permission_declared__"
 
-CONTENT_PERMISSIONS = (VIEW, EDIT)
-ALL_PERMISSIONS = (VIEW, EDIT, ADD, AUDIT, MANAGE_USERS)
+CONTENT_PERMISSIONS = (VIEW, EDIT, SHARE)
+ALL_PERMISSIONS = (VIEW, EDIT, SHARE, ADD, AUDIT, MANAGE_USERS)
 
 TRANSITION_PREFIX = "transition:"
 

@@ -26,6 +26,19 @@ def get_workflows(registry):
     return registry.getUtility(IWorkflows)
 
 
+def _check_types_match(registry, definitions):
+    """Every content type needs a workflow and every workflow a schema."""
+    from ..schema import ISchemaRegistry
+
+    schemas = registry.queryUtility(ISchemaRegistry) or {}
+    for type_name, definition in definitions.items():
+        if type_name not in schemas:
+            raise WorkflowDefinitionError(definition.source, type_name, "no schema in schemas/ for this type")
+    for type_name, schema in schemas.items():
+        if type_name not in definitions:
+            raise WorkflowDefinitionError(schema.source, type_name, "no workflow in workflows/ for this type")
+
+
 def includeme(config):
     guards, actions = {}, {}
 
@@ -38,6 +51,7 @@ def includeme(config):
     def load_workflows(config, directory):
         def register():
             definitions = load_workflow_dir(directory, guards, actions)
+            _check_types_match(config.registry, definitions)
             config.registry.registerUtility(Workflows(definitions, guards, actions), IWorkflows)
 
         # order=10: after the guards and actions that other includes register.
