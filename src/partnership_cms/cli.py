@@ -78,6 +78,15 @@ def cmd_users(args):
     return 0
 
 
+def cmd_groups(args):
+    """List the groups (one per role) with their members."""
+    registry = _registry(args.ini, check=True)
+    with app_request(registry) as request:
+        for name, group in request.root.principals.groups.items():
+            print(f"{name}\t{group.title}\t{','.join(group.members.keys())}")
+    return 0
+
+
 def cmd_audit_verify(args):
     from .api.views import verify_all
 
@@ -129,6 +138,10 @@ def build_parser():
     p.add_argument("--fullname")
     p.add_argument("--groups", nargs="*", help="officer director clerk ks_chair ks_member kf_chair kf_member auditor admin")
     p.set_defaults(func=cmd_users)
+
+    p = sub.add_parser("groups", help="list the groups (one per role) and their members")
+    p.add_argument("ini")
+    p.set_defaults(func=cmd_groups)
 
     p = sub.add_parser("audit-verify", help="recompute the audit trail; exit 1 and name the first bad entry")
     p.add_argument("ini")
