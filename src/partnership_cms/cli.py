@@ -118,7 +118,9 @@ def cmd_load_demo(args):
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(prog="partnership-cms", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="partnership-cms", description=__doc__,
+        epilog="Also: repair-text FILE, repair-eval OCR_FILE CORRECT_FILE (see --help of each).")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("init", help="create the database (and demo data where the .ini says demo = true)")
@@ -157,7 +159,19 @@ def build_parser():
     return parser
 
 
+# Commands that need no .ini and parse their own arguments.
+TEXT_COMMANDS = {
+    "repair-text": "main_repair_text",  # repair OCR-broken Swedish letters in a file
+    "repair-eval": "main_evaluate",  # measure the repair against a correct version
+}
+
+
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in TEXT_COMMANDS:
+        from .importer import repair_cli
+
+        return getattr(repair_cli, TEXT_COMMANDS[argv[0]])(argv[1:])
     args = build_parser().parse_args(argv)
     if getattr(args, "action", None) not in (None, "list") and args.command == "users" and not args.login:
         raise SystemExit("Ange användarnamnet.")
