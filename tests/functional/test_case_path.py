@@ -140,3 +140,20 @@ def test_sharing_makes_a_colleague_owner(api):
     api.post(url + "/@sharing", {"login": "nobody", "role": "Owner"}, user="clerk", status=422)
     api.post(url + "/@sharing", {"login": "ks_member", "role": "Owner", "granted": False}, user="clerk")
     api.get(url, user="ks_member", status=403)
+
+
+def test_confidential_case_stays_hidden_from_the_public_but_not_from_its_people(api):
+    url = create_proposal(api, confidential=True, confidentiality_reference="OSL 19:1")
+    api.transition(url, "submit", "officer")
+    api.transition(url, "approve", "director")
+    api.transition(url, "ks_adopt", "ks_chair", meeting_date="2026-10-01")
+    api.get(url, status=401)
+    assert api.get(url, user="clerk").json["review_state"] == "adopted"
+    decision = api.get(url, user="clerk").json["links"]["decisions"][0].replace("http://localhost", "")
+    api.transition(decision, "justify", "ks_chair")
+    api.get(decision, status=401)
+    api.transition(decision, "post", "clerk")
+    api.transition(url, "dispatch", "clerk")
+    api.transition(url, "close", "clerk")
+    assert api.get(url, user="auditor").json["review_state"] == "closed"
+    assert api.get("/@search", SearchableText="Karolinska").json["items_total"] == 0

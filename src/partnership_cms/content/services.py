@@ -38,7 +38,9 @@ def _validate(request, schema, payload, *, partial, allow_system):
         raise ContentInvalid({n: "Fältet sätts av systemet och kan inte ändras." for n in sorted(system)})
     # JSON null clears an optional field; a required one cannot be cleared.
     cleared = {k for k, v in payload.items() if v is None and k not in system}
-    required = sorted(k for k in cleared if schema.by_name[k].required)
+    # "" too: a partial (PATCH) schema would silently drop an emptied required field.
+    emptied = {k for k, v in payload.items() if v == "" and k not in system}
+    required = sorted(k for k in cleared | emptied if schema.by_name[k].required)
     if required:
         raise ContentInvalid({k: "Fältet måste fyllas i." for k in required})
     editable = {k: v for k, v in payload.items() if k not in system and k not in cleared}

@@ -185,8 +185,12 @@ def parse_field(source, raw, *, prefix=""):
         description=raw.get("description") or {},
         default=raw.get("default"),
     )
-    if spec.max_length is not None and (not isinstance(spec.max_length, int) or spec.max_length < 1):
+    if spec.max_length is not None and (not _whole(spec.max_length) or spec.max_length < 1):
         raise SchemaError(source, name, "max_length must be a positive whole number")
+    for bound in ("min", "max"):
+        # colander.Range would compare a value with a text and fail on every request.
+        if getattr(spec, bound) is not None and not _whole(getattr(spec, bound)):
+            raise SchemaError(source, name, f"{bound} must be a whole number")
     if ftype == "choice":
         choices = raw.get("choices")
         if not isinstance(choices, dict) or not choices:
@@ -211,6 +215,11 @@ def parse_field(source, raw, *, prefix=""):
     if ftype == "reference" and not spec.target:
         raise SchemaError(source, name, "a reference field needs 'target': the type it points to")
     return spec
+
+
+def _whole(value):
+    """An int that is not a bool (YAML's ``yes`` is True, which is an int)."""
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def load_schema_file(path):

@@ -86,6 +86,8 @@ def _title(source, name, raw):
 
 
 def _roles(source, name, raw):
+    if isinstance(raw, str):
+        raise WorkflowDefinitionError(source, name, f"roles must be a list, e.g. [{raw}]")
     roles = tuple(raw or ())
     for role in roles:
         if role not in KNOWN_ROLES:
@@ -142,6 +144,8 @@ def parse_definition(source, raw, guards, actions):
             raise WorkflowDefinitionError(source, tid, f"unknown keys {sorted(set(rt) - TRANSITION_KEYS)}")
         if tid in transitions:
             raise WorkflowDefinitionError(source, tid, "transition declared twice")
+        if isinstance(rt.get("from"), str):
+            raise WorkflowDefinitionError(source, tid, f"'from' must be a list, e.g. [{rt['from']}]")
         from_states = tuple(rt.get("from") or ())
         if not from_states:
             raise WorkflowDefinitionError(source, tid, "'from' names no state")

@@ -1,0 +1,286 @@
+"""The schema loader: every broken schema file is refused with the file, the
+field and the reason; the colander schemas built from the files validate
+what the API receives, in full (create) and partially (PATCH)."""
+import datetime
+import os
+
+import colander
+import pytest
+import yaml
+
+from conftest import PROJECT
+from partnership_cms.schema.loader import (
+    DEFAULT_MAX_LENGTH,
+    SchemaError,
+    load_schema_dir,
+    load_schema_file,
+    parse_field,
+)
+
+SCHEMAS = os.path.join(PROJECT, "schemas")
+TITLE = {"name": "title", "type": "string", "required": True,
+         "title": {"sv": "Rubrik", "en": "Title"}}
+
+
+def write(folder, name, fields, type_name="Thing", **top):
+    doc = {"type": type_name, "title": {"sv": "Sak", "en": "Thing"}, "container": "things",
+           "fields": fields, **top}
+    path = folder / name
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    return str(path)
+
+
+def refused(tmp_path, *fields):
+    with pytest.raises(SchemaError) as info:
+        load_schema_file(write(tmp_path, "thing.yaml", [TITLE, *fields]))
+    return info.value
+
+
+def assert_names(error, field, reason):
+    """The message names the file, the field and the reason."""
+    assert (error.source, error.field_name) == ("thing.yaml", field)
+    assert reason in error.reason
+    assert str(error) == f"thing.yaml: field '{field}': {error.reason}"
+
+
+# -- broken files ------------------------------------------------------------------
+@pytest.mark.parametrize("field,name,reason", [
+    ({"name": "x", "type": "money"}, "x", "unknown type 'money'"),
+    ({"name": "x"}, "x", "unknown type None"),
+    ({"name": "x", "type": "string", "colour": "red"}, "x", "unknown keys ['colour']"),
+    ({"name": "x", "type": "choice"}, "x", "needs 'choices'"),
+    ({"name": "x", "type": "choice", "choices": {}}, "x", "needs 'choices'"),
+    ({"name": "x", "type": "choice", "choices": ["a", "b"]}, "x", "needs 'choices'"),
+    ({"name": "x", "type": "string", "choices": {"a": "A"}}, "x", "'choices' only fits"),
+    ({"name": "x", "type": "list"}, "x", "needs 'item'"),
+    ({"name": "x", "type": "list", "item": []}, "x", "needs 'item'"),
+    ({"name": "x", "type": "list", "item": "choice"}, "x", "unknown item type 'choice'"),
+    ({"name": "x", "type": "string", "item": "string"}, "x", "'item' only fits type list"),
+    ({"name": "x", "type": "list", "item": [{"name": "y", "type": "blob"}]}, "x.y",
+     "unknown type 'blob'"),
+    ({"name": "x", "type": "reference"}, "x", "needs 'target'"),
+    ({"name": "x", "type": "date", "default": "yesterday"}, "x", "only default supported"),
+    ({"name": "x", "type": "string", "title": {"en": "X"}}, "x", "title must be"),
+])
+def test_a_broken_field_is_refused(tmp_path, field, name, reason):
+    assert_names(refused(tmp_path, field), name, reason)
+
+
+@pytest.mark.parametrize("value", [0, -5, "ten", 2.5, True])
+def test_bad_max_length(tmp_path, value):
+    error = refused(tmp_path, {"name": "x", "type": "string", "max_length": value})
+    assert_names(error, "x", "max_length must be a positive whole number")
+
+
+@pytest.mark.parametrize("key,value", [("min", "zero"), ("max", 1.5), ("min", True)])
+def test_bad_integer_bounds(tmp_path, key, value):
+    error = refused(tmp_path, {"name": "n", "type": "integer", key: value})
+    assert_names(error, "n", f"{key} must be a whole number")
+
+
+def test_duplicate_field(tmp_path):
+    error = refused(tmp_path, {"name": "x", "type": "string"}, {"name": "x", "type": "text"})
+    assert_names(error, "x", "declared twice")
+
+
+def test_missing_title_field(tmp_path):
+    with pytest.raises(SchemaError) as info:
+        load_schema_file(write(tmp_path, "thing.yaml", [{"name": "heading", "type": "string"}]))
+    assert_names(info.value, "title", "needs a 'title' field")
+
+
+def test_a_field_without_a_name(tmp_path):
+    error = refused(tmp_path, {"type": "string"})
+    assert error.source == "thing.yaml" and "needs a 'name'" in str(error)
+
+
+def test_invalid_yaml(tmp_path):
+    path = tmp_path / "thing.yaml"
+    path.write_text("type: Thing\nfields: [unclosed\n", encoding="utf-8")
+    with pytest.raises(SchemaError) as info:
+        load_schema_file(str(path))
+    assert str(info.value).startswith("thing.yaml: top level: not valid YAML")
+
+
+@pytest.mark.parametrize("drop,reason", [
+    ("type", "missing 'type'"), ("container", "missing 'container'"),
+    ("fields", "missing 'fields'"),
+])
+def test_missing_top_level_key(tmp_path, drop, reason):
+    doc = {"type": "Thing", "container": "things", "fields": [TITLE]}
+    del doc[drop]
+    (tmp_path / "thing.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
+    with pytest.raises(SchemaError, match=reason):
+        load_schema_file(str(tmp_path / "thing.yaml"))
+
+
+def test_empty_fields(tmp_path):
+    with pytest.raises(SchemaError, match="non-empty list"):
+        load_schema_file(write(tmp_path, "thing.yaml", []))
+
+
+def test_reference_to_unknown_type(tmp_path):
+    write(tmp_path, "thing.yaml",
+          [TITLE, {"name": "other", "type": "reference", "target": "Gadget"}])
+    with pytest.raises(SchemaError) as info:
+        load_schema_dir(str(tmp_path))
+    assert_names(info.value, "other", "reference to unknown type 'Gadget'")
+
+
+def test_references_between_types_and_to_any_type(tmp_path):
+    write(tmp_path, "a.yaml", [TITLE, {"name": "b", "type": "reference", "target": "B"},
+                               {"name": "any", "type": "reference", "target": "*"}], type_name="A")
+    write(tmp_path, "b.yaml", [TITLE], type_name="B")
+    assert set(load_schema_dir(str(tmp_path))) == {"A", "B"}
+
+
+def test_one_type_in_two_files(tmp_path):
+    write(tmp_path, "a.yaml", [TITLE])
+    write(tmp_path, "b.yaml", [TITLE])
+    with pytest.raises(SchemaError, match="b.yaml: top level: type Thing declared twice"):
+        load_schema_dir(str(tmp_path))
+
+
+def test_the_shipped_schemas_load_cleanly():
+    schemas = load_schema_dir(SCHEMAS)
+    assert set(schemas) == {"Proposal", "Decision", "Agreement", "Amendment"}
+    for schema in schemas.values():
+        assert schema.by_name["title"].required
+        assert schema.source == schema.type_name.lower() + ".yaml"
+
+
+# -- colander behaviour --------------------------------------------------------------
+@pytest.fixture(scope="module")
+def schemas():
+    return load_schema_dir(SCHEMAS)
+
+
+def invalid(schema, payload):
+    with pytest.raises(colander.Invalid) as info:
+        schema.deserialize(payload)
+    return info.value.asdict()
+
+
+@pytest.mark.parametrize("payload", [{}, {"title": ""}, {"title": None}])
+def test_title_is_required(schemas, payload):
+    assert "title" in invalid(schemas["Proposal"].colander_schema(), payload)
+
+
+def test_a_minimal_proposal_is_valid(schemas):
+    schema = schemas["Proposal"].colander_schema()
+    assert schema.deserialize({"title": "Avtal"}) == {"title": "Avtal"}
+
+
+def test_system_fields_are_not_in_the_editable_schema(schemas):
+    proposal = schemas["Proposal"]
+    names = {node.name for node in proposal.colander_schema().children}
+    assert "dnr" not in names and "dispatches" not in names and "title" in names
+
+
+def test_max_length(tmp_path):
+    schema = load_schema_file(write(tmp_path, "thing.yaml", [
+        TITLE, {"name": "code", "type": "string", "max_length": 5},
+        {"name": "note", "type": "text"},
+    ])).colander_schema()
+    assert schema.deserialize({"title": "x", "code": "12345"})["code"] == "12345"
+    assert "code" in invalid(schema, {"title": "x", "code": "123456"})
+    assert "title" in invalid(schema, {"title": "x" * (DEFAULT_MAX_LENGTH["string"] + 1)})
+    assert schema.deserialize({"title": "x", "note": "y" * 10_000})["note"] == "y" * 10_000
+
+
+def test_choices(schemas):
+    agreement = schemas["Agreement"].colander_schema()
+    ok = agreement.deserialize({"title": "x", "termination_rule": "months"})
+    assert ok["termination_rule"] == "months"
+    assert "termination_rule" in invalid(agreement, {"title": "x", "termination_rule": "never"})
+    # Not required: empty means "not chosen". Required (Decision.body): empty is refused.
+    assert agreement.deserialize({"title": "x", "termination_rule": ""})["termination_rule"] == ""
+    decision = schemas["Decision"].colander_schema()
+    base = {"title": "x", "meeting_date": "2026-09-01"}
+    assert decision.deserialize(dict(base, body="KF"))["body"] == "KF"
+    assert "body" in invalid(decision, dict(base, body=""))
+    assert "body" in invalid(decision, dict(base, body="KX"))
+
+
+def test_dates(schemas):
+    proposal = schemas["Proposal"].colander_schema()
+    dated = proposal.deserialize({"title": "x", "dated": "2026-09-01"})["dated"]
+    assert dated == datetime.date(2026, 9, 1)
+    for bad in ("2026-02-30", "1 september", "yesterday"):
+        assert "dated" in invalid(proposal, {"title": "x", "dated": bad})
+    decision = schemas["Decision"].colander_schema()
+    assert "meeting_date" in invalid(decision, {"title": "x", "body": "KS"})
+
+
+def test_integer_min_and_max(schemas):
+    agreement = schemas["Agreement"].colander_schema()
+    assert agreement.deserialize({"title": "x", "notice_months": 0})["notice_months"] == 0
+    assert agreement.deserialize({"title": "x", "notice_months": "6"})["notice_months"] == 6
+    for bad in (-1, 121, "six"):
+        assert "notice_months" in invalid(agreement, {"title": "x", "notice_months": bad})
+
+
+def test_list_of_scalars(schemas):
+    proposal = schemas["Proposal"].colander_schema()
+    recipients = proposal.deserialize({"title": "x", "recipients": ["KI", "KF"]})["recipients"]
+    assert recipients == ["KI", "KF"]
+    assert proposal.deserialize({"title": "x", "recipients": []})["recipients"] == []
+    assert "recipients.0" in invalid(proposal, {"title": "x", "recipients": [""]})
+
+
+def test_list_of_mappings(schemas):
+    proposal = schemas["Proposal"].colander_schema()
+    attachments = [{"number": "1", "title": "Avtal"}, {"number": 2, "title": "Karta"}]
+    assert proposal.deserialize({"title": "x", "attachments": attachments})["attachments"] == [
+        {"number": 1, "title": "Avtal"}, {"number": 2, "title": "Karta"}]
+    assert "attachments.0.title" in invalid(
+        proposal, {"title": "x", "attachments": [{"number": 1}]})
+    assert "attachments.0.number" in invalid(
+        proposal, {"title": "x", "attachments": [{"number": 0, "title": "Noll"}]})  # min: 1
+    assert "attachments.0" in invalid(
+        proposal, {"title": "x", "attachments": [{"number": 1, "title": "A", "colour": "red"}]})
+    assert "attachments" in invalid(proposal, {"title": "x", "attachments": "Avtal"})
+
+
+def test_unknown_fields_are_refused(schemas):
+    assert invalid(schemas["Proposal"].colander_schema(), {"title": "x", "colour": "red"})
+
+
+# -- PATCH: partial schemas ------------------------------------------------------------
+def test_a_partial_schema_requires_nothing(schemas):
+    partial = schemas["Proposal"].colander_schema(partial=True)
+    assert partial.deserialize({}) == {}
+    assert partial.deserialize({"summary": "Ny"}) == {"summary": "Ny"}
+
+
+def test_a_partial_schema_still_validates_what_is_sent(schemas):
+    partial = schemas["Agreement"].colander_schema(partial=True)
+    assert "notice_months" in invalid(partial, {"notice_months": 500})
+    assert "termination_rule" in invalid(partial, {"termination_rule": "never"})
+    assert "title" in invalid(partial, {"title": "x" * 301})
+    assert "colour" in str(invalid(partial, {"colour": "red"}))
+
+
+def test_a_schema_over_named_fields(schemas):
+    schema = schemas["Proposal"].colander_schema(names={"summary", "dated"})
+    assert {node.name for node in schema.children} == {"summary", "dated"}
+
+
+def test_patch_cannot_empty_a_required_field(api, seed_url):
+    links = api.get(seed_url, user="officer").json["links"]
+    url = links["agreement"].replace("http://localhost", "")
+    before = api.get(url, user="officer").json["title"]
+    for empty in ("", None):
+        res = api.patch(url, {"title": empty}, user="officer", status=422)
+        assert "title" in res.json["errors"]
+    assert api.get(url, user="officer").json["title"] == before
+    # An optional field may be emptied.
+    res = api.patch(url, {"purpose": ""}, user="officer")
+    assert res.json["purpose"] == ""
+
+
+# -- parse_field on its own ------------------------------------------------------------
+def test_parse_field_prefixes_nested_names_in_errors():
+    with pytest.raises(SchemaError) as info:
+        parse_field("x.yaml", {"name": "when", "type": "datetime"}, prefix="approve.")
+    assert info.value.field_name == "approve.when"
