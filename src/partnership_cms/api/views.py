@@ -9,10 +9,11 @@ from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import view_config
 
 from .. import catalog
-from ..audit import AuditAction, get_log, record, verify_log
+from ..audit import get_log, verify_log
 from ..content.models import Content, ContentFolder, Root
 from ..content.services import create_content, edit_content, set_local_role
 from ..security.permissions import ADD, AUDIT, EDIT, SHARE, VIEW
+from ..security.login import attempt_login, record_logout
 from ..security.policy import search_principals
 from ..workflow import get_workflows
 from . import serialize
@@ -37,18 +38,12 @@ def json_body(request):
              permission=NO_PERMISSION_REQUIRED)
 def login(context, request):
     body = json_body(request)
-    login_name = str(body.get("login") or "").strip()
-    principals = context.principals
-    user = principals.authenticate(login_name, str(body.get("password") or ""))
+    user = attempt_login(request, body.get("login"), body.get("password"), via="api")
     if user is None:
-        # Recorded and committed: the response is not an exception, so pyramid_tm commits.
-        record(request, AuditAction.LOGIN_FAILED, actor=None, chain="login:" + login_name[:100],
-               details={"login": login_name[:100], "via": "api"})
         return error_response(request, 401, "Unauthorized", "Fel användarnamn eller lösenord.")
+    principals = context.principals
     hours = float(request.registry.settings.get("partnership_cms.token_hours", 12))
     token = principals.issue_token(user.login, hours)
-    record(request, AuditAction.LOGIN, actor=user.login, chain="user:" + user.login,
-           details={"via": "api"})
     return {"token": token, "login": user.login, "fullname": user.fullname,
             "roles": sorted(principals.roles_of(user.login))}
 
@@ -64,7 +59,7 @@ def logout(context, request):
     token = bearer_token(request)
     if token:
         context.principals.revoke_token(token)
-    record(request, AuditAction.LOGOUT, chain="user:" + user.login, details={"via": "api"})
+    record_logout(request, user, via="api")
     return {"message": "Utloggad."}
 
 
@@ -215,10 +210,12 @@ def audit_entries(root, params, start, size):
     if obj:
         keys = ((e["time"], e["chain"], e["seq"]) for e in reversed(log.chain(obj)))
     elif actor:
-        keys = (k[1:] for k in log.by_actor.keys((actor, since), (actor, until), excludemax=False))
+        # Keys are tuples: bound them by tuples, with ``until`` inclusive.
+        last = (actor, until, "\uffff", float("inf"))
+        keys = (k[1:] for k in log.by_actor.keys((actor, since), last))
         keys = reversed(list(keys))
     else:
-        keys = reversed(log.by_time.keys(since, until) if since or until != "\uffff" else log.by_time.keys())
+        keys = reversed(log.by_time.keys((since,), (until, "\uffff", float("inf"))))
     matched, total = [], 0
     for time, chain, seq in keys:
         if not (since <= time <= until):
