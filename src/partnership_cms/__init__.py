@@ -40,6 +40,8 @@ def configure(settings):
     config.load_workflows(settings["partnership_cms.workflows"])
     config.include(".content")
     config.include(".api")
+    # HTML views after the API: same URLs, chosen by the Accept header.
+    config.include(".views")
     # JSON with å/ä/ö as themselves, dates as ISO 8601.
     json_renderer = JSON(ensure_ascii=False)
     json_renderer.add_adapter(datetime.date, lambda value, request: value.isoformat())

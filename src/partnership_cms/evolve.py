@@ -40,9 +40,44 @@ def step_2_add_missing_folders(root, registry):
             root[schema.container] = ContentFolder(schema.type_name, schema.title["sv"])
 
 
+def step_3_index_local_roles(root, registry):
+    """The worklist asks the catalog who owns what: add that index and fill it."""
+    from hypatia.keyword import KeywordIndex
+
+    from .catalog import indexable
+
+    indexes = root.catalog.indexes
+    if "local_roles" not in indexes:
+        indexes["local_roles"] = KeywordIndex("local_roles")
+    request = _request_for(root, registry)
+    for docid, path in root.catalog.path_by_docid.items():
+        obj = _find(root, path)
+        if obj is not None:
+            indexes["local_roles"].reindex_doc(docid, indexable(request, obj))
+
+
+def _request_for(root, registry):
+    from pyramid.request import Request
+
+    request = Request.blank("/")
+    request.registry = registry
+    request.root = root
+    return request
+
+
+def _find(root, path):
+    from pyramid.traversal import find_resource
+
+    try:
+        return find_resource(root, path)
+    except KeyError:
+        return None
+
+
 STEPS = [
     (1, step_1_create_structure),
     (2, step_2_add_missing_folders),
+    (3, step_3_index_local_roles),
 ]
 LATEST = STEPS[-1][0]
 

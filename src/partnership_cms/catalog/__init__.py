@@ -1,7 +1,8 @@
 """The catalog: every listing and search goes through hypatia indexes,
 updated in the same transaction as the change. No request walks all objects.
 
-Indexes: type, state, dnr, year, body, modified, title (for sorting), text
+Indexes: type, state, dnr, year, body, modified, title (for sorting), local
+roles ("login:Role", for the worklist), text
 (full text over titles and text fields; Unicode words, case-folded, so
 å/ä/ö are letters like any other) and allowed (the principals that may view
 the object, from its workflow state, local roles and confidentiality), so a
@@ -34,6 +35,7 @@ class SiteCatalog(Persistent):
         for name in FIELD_INDEXES:
             self.indexes[name] = FieldIndex(name)
         self.indexes["allowed"] = KeywordIndex("allowed")
+        self.indexes["local_roles"] = KeywordIndex("local_roles")
         # No English stop words: Swedish text must index every word.
         self.indexes["text"] = TextIndex("text", lexicon=Lexicon(Splitter(), CaseNormalizer()))
         self.docid_by_path = OLBTree()
@@ -81,6 +83,7 @@ def indexable(request, obj):
         title_sort=(obj.title or "").lower(),
         text=_text_of(obj),
         allowed=sorted(get_workflows(request.registry).view_principals(obj)),
+        local_roles=[f"{login}:{role}" for login, roles in obj.local_roles.items() for role in roles],
     )
 
 
@@ -92,11 +95,16 @@ def reindex(request, obj):
 
 
 def search(request, principals, *, type=None, state=None, text=None, year=None, body=None,
-           sort="modified", reverse=True, start=0, size=25):
-    """Objects the principals may view that match; returns (objects, total)."""
+           local_role=None, sort="modified", reverse=True, start=0, size=25):
+    """Objects the principals may view that match; returns (objects, total).
+
+    ``local_role`` ("login:Role") keeps only objects where that user holds that role.
+    """
     catalog = request.root.catalog
     idx = catalog.indexes
     query = Any(idx["allowed"], list(principals))
+    if local_role:
+        query = query & Any(idx["local_roles"], [local_role])
     for name, value in (("type", type), ("state", state), ("year", year), ("body", body)):
         if value not in (None, ""):
             query = query & (Any(idx[name], list(value)) if isinstance(value, (list, tuple))

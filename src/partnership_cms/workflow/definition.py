@@ -19,8 +19,8 @@ from ..security.permissions import CONTENT_PERMISSIONS
 from ..security.roles import KNOWN_ROLES
 
 COMMENT_RULES = {"required", "optional"}
-STATE_KEYS = {"id", "title", "final", "permissions", "public_document"}
-TRANSITION_KEYS = {"id", "title", "from", "to", "roles", "guards", "actions", "comment", "data"}
+STATE_KEYS = {"id", "title", "final", "permissions", "worklist"}
+TRANSITION_KEYS = {"id", "title", "from", "to", "roles", "guards", "actions", "comment", "data", "worklist"}
 
 
 class WorkflowDefinitionError(Exception):
@@ -45,6 +45,7 @@ class State:
     title: dict
     final: bool
     permissions: dict  # permission -> tuple of roles
+    worklist: dict | None = None  # {sv, en}: the start page's heading for what waits here
 
 
 @dataclass
@@ -58,6 +59,7 @@ class Transition:
     actions: tuple  # of Step
     comment: str
     data_fields: list  # of FieldSpec
+    on_worklist: bool = True  # false for side exits (withdraw): they put nothing on a worklist
 
     def data_schema(self):
         """A colander schema for the data this transition takes."""
@@ -131,7 +133,8 @@ def parse_definition(source, raw, guards, actions):
             if perm not in CONTENT_PERMISSIONS:
                 raise WorkflowDefinitionError(source, sid, f"unknown permission {perm!r}")
             perms[perm] = _roles(source, sid, roles)
-        states[sid] = State(sid, _title(source, sid, rs.get("title")), bool(rs.get("final")), perms)
+        worklist = _title(source, sid, rs["worklist"]) if rs.get("worklist") else None
+        states[sid] = State(sid, _title(source, sid, rs.get("title")), bool(rs.get("final")), perms, worklist)
     if raw["initial"] not in states:
         raise WorkflowDefinitionError(source, raw["initial"], "initial state is not declared")
 
@@ -167,7 +170,7 @@ def parse_definition(source, raw, guards, actions):
             to_state=rt["to"], roles=roles,
             guards=_steps(source, tid, rt.get("guards"), guards, "guard"),
             actions=_steps(source, tid, rt.get("actions"), actions, "action"),
-            comment=comment, data_fields=data_fields,
+            comment=comment, data_fields=data_fields, on_worklist=bool(rt.get("worklist", True)),
         )
 
     _check_graph(source, raw["initial"], states, transitions)
