@@ -3,20 +3,48 @@ from ..audit import AuditAction, record
 from .roles import GLOBAL_ROLES
 from .users import User
 
+MIN_PASSWORD_LENGTH = 4
+
 
 class AccountError(ValueError):
-    """A user or group change that cannot be made; the message says why (Swedish)."""
+    """A user or group change that cannot be made; the message says why (Swedish).
+
+    ``field`` names the form field at fault (login, password, groups, ...), if any.
+    """
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field = field
+
+
+def _check_password(password):
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"Lösenordet är för kort: minst {MIN_PASSWORD_LENGTH} tecken.",
+                           "password")
+
+
+def _not_oneself(request, login, what, field):
+    """Nobody changes their own groups or access: an administrator manages
+    users but may not give themselves the right to decide."""
+    actor = request.identity
+    if actor is not None and actor.login == login:
+        raise AccountError(f"Du kan inte ändra {what} för dig själv; be en annan systemförvaltare.",
+                           field)
 
 
 def create_user(request, login, password, fullname="", email="", groups=()):
     principals = request.root.principals
     login = login.strip()
-    if not login or len(login) > 100 or not login.replace("_", "").replace(".", "").replace("-", "").isalnum():
-        raise AccountError("Användarnamnet får bara innehålla bokstäver, siffror, punkt, bindestreck och understreck.")
+    plain = login.replace("_", "").replace(".", "").replace("-", "")
+    if not login or len(login) > 100 or not plain.isalnum():
+        raise AccountError("Användarnamnet får bara innehålla bokstäver, siffror, punkt, "
+                           "bindestreck och understreck.", "login")
     if login in principals.users:
-        raise AccountError(f"Användaren {login} finns redan.")
-    if len(password) < 4:
-        raise AccountError("Lösenordet är för kort.")
+        raise AccountError(f"Användaren {login} finns redan.", "login")
+    _check_password(password)
+    unknown = set(groups) - set(GLOBAL_ROLES)
+    if unknown:
+        raise AccountError(f"Okända grupper: {', '.join(sorted(unknown))}.", "groups")
     user = User(login, fullname, email)
     user.set_password(password)
     principals.users[login] = user
@@ -31,7 +59,9 @@ def set_groups(request, login, groups):
     principals = request.root.principals
     unknown = set(groups) - set(GLOBAL_ROLES)
     if unknown:
-        raise AccountError(f"Okända grupper: {', '.join(sorted(unknown))}.")
+        raise AccountError(f"Okända grupper: {', '.join(sorted(unknown))}.", "groups")
+    if set(groups) != principals.roles_of(login):
+        _not_oneself(request, login, "grupper", "groups")
     before = principals.roles_of(login)
     for name, group in principals.groups.items():
         if name in groups and login not in group.members:
@@ -45,6 +75,8 @@ def set_groups(request, login, groups):
 
 
 def set_password(request, login, password):
+    """Give ``login`` a new password (at least MIN_PASSWORD_LENGTH characters)."""
+    _check_password(password)
     user = request.root.principals.users[login]
     user.set_password(password)
     record(request, AuditAction.USER_CHANGED, chain="user:" + login,
@@ -52,8 +84,22 @@ def set_password(request, login, password):
 
 
 def set_active(request, login, active):
+    """Let ``login`` log in (True) or not (False)."""
     user = request.root.principals.users[login]
     if user.active != active:
+        _not_oneself(request, login, "behörigheten att logga in", "active")
         user.active = active
         record(request, AuditAction.USER_CHANGED, chain="user:" + login,
                details={"login": login, "active": active})
+
+
+def set_fullname(request, login, fullname):
+    """Change the full name shown for ``login``."""
+    fullname = (fullname or "").strip()
+    if not fullname or len(fullname) > 200:
+        raise AccountError("Ange ett namn (högst 200 tecken).", "fullname")
+    user = request.root.principals.users[login]
+    if user.fullname != fullname:
+        old, user.fullname = user.fullname, fullname
+        record(request, AuditAction.USER_CHANGED, chain="user:" + login,
+               details={"login": login, "changed": "fullname", "old": old, "new": fullname})
