@@ -1,0 +1,338 @@
+"""A document's page, laid out like the Swedish original (a Proposal like a
+tjänsteutlåtande, a Decision like a protokollsutdrag, ...), and its history.
+
+``GET <object>`` (VIEW): every field, the state, linked documents, the
+transitions the user may perform now (``Workflows.available``), links to the
+edit form, the history and the workflow diagram (``<object>/workflow.svg``).
+``GET <object>/history`` (VIEW): transitions and field changes from the
+object's audit chain, edits as a word-level diff.
+"""
+import difflib
+import re
+
+from pyramid.decorator import reify
+from pyramid.renderers import get_renderer
+from pyramid.traversal import find_resource, resource_path
+from pyramid.view import view_config
+
+from ..audit import get_log
+from ..content.models import Content
+from ..schema import get_schemas
+from ..schema.loader import to_json_value
+from ..security.permissions import EDIT, VIEW
+from ..workflow import get_workflows
+from .base import BaseView, _
+from .forms import document_label
+
+TEMPLATES = "partnership_cms:templates/"
+BODY_TEMPLATES = {
+    "Proposal": "document_proposal.pt",
+    "Decision": "document_decision.pt",
+    "Agreement": "document_agreement.pt",
+    "Amendment": "document_amendment.pt",
+}
+# The fields each type's template lays out itself; any other field a schema
+# gains is still shown, under "Övriga uppgifter".
+LAID_OUT = {
+    "Proposal": {
+        "title", "dnr", "unit", "case_officer", "dated", "decision_points", "proposing_body_line",
+        "summary", "background", "administration_views", "consequences", "signatories",
+        "attachments", "recipients", "agreement", "confidential", "confidentiality_reference",
+        "dispatched_on", "dispatches"},
+    "Decision": {
+        "title", "body", "paragraph", "dnr", "meeting_date", "outcome", "decision_text", "motions",
+        "votes_yes", "votes_no", "votes_abstain", "reservations", "adjusters", "proposal",
+        "justified_on", "posted_on", "appeal_ends_on", "recipients", "confidential"},
+    "Agreement": {
+        "title", "parties", "purpose", "focus_areas", "organisation", "rights", "term",
+        "termination_rule", "notice_months", "amendments_clause", "disputes", "other_terms",
+        "signatures", "decision", "proposal", "version", "notice_date", "ends_on", "confidential"},
+    "Amendment": {
+        "title", "amends", "changes", "motivation", "mover", "decision", "applied_version"},
+}
+RELATIONS = {"decisions": _("Beslut"), "amendments": _("Ändringar")}
+
+
+def resolve(context, path):
+    """The object at a stored path, or None if it is gone."""
+    try:
+        return find_resource(context, path) if path else None
+    except (KeyError, ValueError):
+        return None
+
+
+def paragraphs(text):
+    """Text as paragraphs (split on blank lines), each a list of lines."""
+    text = str(text or "").replace("\r\n", "\n").strip()
+    if not text:
+        return []
+    return [block.split("\n") for block in re.split(r"\n\s*\n", text) if block.strip()]
+
+
+class DocumentPage(BaseView):
+    """What the document and history pages read (``page`` in the templates)."""
+
+    @reify
+    def schema(self):
+        return get_schemas(self.request.registry)[self.context.type_name]
+
+    @reify
+    def workflow(self):
+        return get_workflows(self.request.registry)
+
+    @reify
+    def version(self):
+        """An earlier version of an agreement asked for with ``?version=N``, or None."""
+        wanted = self.request.params.get("version", "")
+        return next((v for v in self.context.versions if str(v["version"]) == wanted), None)
+
+    @property
+    def data(self):
+        return self.version["data"] if self.version else self.context.data
+
+    @property
+    def macros(self):
+        return get_renderer(TEMPLATES + "document.pt").implementation().macros
+
+    def value(self, name):
+        return self.data.get(name)
+
+    def has(self, name):
+        value = self.data.get(name)
+        return value not in (None, "", [], ()) and value is not False
+
+    def label(self, name):
+        spec = self.schema.by_name.get(name)
+        return self.title_of(spec.title) if spec else name
+
+    def date(self, name):
+        return self.format_date(self.data.get(name))
+
+    def choice(self, name, value=None, item=None):
+        """The title of a choice value (``item``: a sub-field of a list of mappings)."""
+        spec = self.schema.by_name.get(name)
+        if item and spec is not None and isinstance(spec.item, list):
+            spec = next((s for s in spec.item if s.name == item), None)
+        if value is None and not item:
+            value = self.data.get(name)
+        if spec is None or not isinstance(value, str) or value not in spec.choices:
+            return value or ""
+        return self.title_of(spec.choices[value])
+
+    def item_label(self, name, item):
+        """The title of a sub-field of a list of mappings."""
+        spec = self.schema.by_name.get(name)
+        subs = spec.item if spec is not None and isinstance(spec.item, list) else []
+        sub = next((s for s in subs if s.name == item), None)
+        return self.title_of(sub.title) if sub else item
+
+    def paragraphs(self, value):
+        return paragraphs(value)
+
+    def text_section(self, name):
+        """A text field as a section; None when it is empty and may be."""
+        spec = self.schema.by_name.get(name)
+        if spec is None:
+            return None
+        missing = not self.has(name)
+        if missing and not (spec.complete or spec.required):
+            return None
+        return {"title": self.title_of(spec.title), "paragraphs": paragraphs(self.value(name)),
+                "missing": missing}
+
+    def required_missing(self, name):
+        """An empty field that must be filled before the case moves on."""
+        spec = self.schema.by_name.get(name)
+        return spec is not None and (spec.complete or spec.required) and not self.has(name)
+
+    def fact(self, name):
+        """A field's value as one line of text (for the facts at the head of a document)."""
+        spec = self.schema.by_name.get(name)
+        value = self.value(name)
+        if spec is None or not self.has(name):
+            return ""
+        if name == "paragraph":
+            return f"§ {value}"
+        if spec.type == "reference":
+            found = self.link(value)
+            return found[1] if found else ""
+        return ", ".join(self.display_lines(spec, value))
+
+    def fullname(self, login):
+        if not login:
+            return self.request.localizer.translate(_("Systemet"))
+        user = self.request.root.principals.users.get(login)
+        return user.fullname if user is not None and user.fullname else login
+
+    def other_fields(self):
+        """Fields this type's template does not lay out itself, as (label, lines)."""
+        laid_out = LAID_OUT.get(self.context.type_name, set())
+        return [(self.title_of(spec.title), self.display_lines(spec, self.value(spec.name)))
+                for spec in self.schema.fields if spec.name not in laid_out and self.has(spec.name)]
+
+    def display_lines(self, spec, value):
+        if spec.type == "list":
+            return [self._display_item(spec, v) for v in value or ()]
+        if spec.type == "choice":
+            return [self.choice(spec.name, value)]
+        if spec.type == "date":
+            return [self.format_date(value)]
+        if spec.type == "boolean":
+            return [self.request.localizer.translate(_("Ja") if value else _("Nej"))]
+        return [str(value)]
+
+    def _display_item(self, spec, item):
+        if isinstance(item, dict) and isinstance(spec.item, list):
+            return "; ".join(f"{self.title_of(s.title)}: {self._scalar(s, item[s.name])}"
+                             for s in spec.item if item.get(s.name) not in (None, ""))
+        return self._scalar(spec.item, item)
+
+    def _scalar(self, spec, value):
+        return self.format_date(value) if getattr(spec, "type", "") == "date" else str(value)
+
+    # -- state, actions, links --------------------------------------------------------
+    @property
+    def url(self):
+        return self.request.resource_url(self.context)
+
+    @property
+    def type_title(self):
+        return self.title_of(self.schema.title)
+
+    def state_title(self, state_id=None):
+        states = self.workflow.definition(self.context.type_name).states
+        state = states.get(state_id or self.context.state)
+        return self.title_of(state.title) if state else (state_id or "")
+
+    @property
+    def diagram_alt(self):
+        return self.request.localizer.translate(_(
+            "Diagram över arbetsflödet för ${type}; nuvarande läge: ${state}.",
+            mapping={"type": self.type_title.lower(), "state": self.state_title()}))
+
+    @property
+    def can_edit(self):
+        return self.version is None and bool(self.request.has_permission(EDIT, self.context))
+
+    def transitions(self):
+        """What the user may do now: (title, id, needs a form page)."""
+        if self.version is not None:
+            return []
+        return [{"id": t.id, "title": self.title_of(t.title),
+                 "form": bool(t.data_fields) or t.comment == "required"}
+                for t in self.workflow.available(self.request, self.context)]
+
+    def link(self, path):
+        """(url, label) of a document the user may see, else None."""
+        target = resolve(self.context, path)
+        if not isinstance(target, Content) or not self.request.has_permission(VIEW, target):
+            return None
+        return self.request.resource_url(target), document_label(target)
+
+    def links(self):
+        """Linked documents as (label, [(url, title)]) from references and relations."""
+        groups = []
+        for spec in self.schema.fields:
+            if spec.type == "reference" and self.value(spec.name):
+                found = self.link(self.value(spec.name))
+                if found:
+                    groups.append((self.title_of(spec.title), [found]))
+        for relation, paths in self.context.links.items():
+            found = [f for f in (self.link(p) for p in paths) if f]
+            if found:
+                label = RELATIONS.get(relation, relation)
+                groups.append((self.request.localizer.translate(label), found))
+        return groups
+
+    def versions(self):
+        """Earlier versions of an agreement: (number, url, replaced-by link or None)."""
+        return [(v["version"], f"{self.url}?version={v['version']}",
+                 self.link(v.get("replaced_by"))) for v in self.context.versions]
+
+    def target_field_title(self, field):
+        """An amendment's clause: the title of the field in the amended document's schema."""
+        target = resolve(self.context, self.context.data.get("amends"))
+        schemas = get_schemas(self.request.registry)
+        spec = schemas[target.type_name].by_name.get(field) if target is not None else None
+        return self.title_of(spec.title) if spec else field
+
+
+class DocumentView(DocumentPage):
+    @view_config(context=Content, request_method="GET", accept="text/html",
+                 renderer=TEMPLATES + "document.pt", permission=VIEW)
+    def show(self):
+        body = BODY_TEMPLATES.get(self.context.type_name)
+        body_macro = None
+        if body:
+            body_macro = get_renderer(TEMPLATES + body).implementation().macros["body"]
+        return {"page": self, "doc": self.context, "body_macro": body_macro}
+
+
+class HistoryView(DocumentPage):
+    @view_config(context=Content, name="history", request_method="GET", accept="text/html",
+                 renderer=TEMPLATES + "history.pt", permission=VIEW)
+    def history(self):
+        entries = get_log(self.request.root).chain(resource_path(self.context))
+        return {"page": self, "doc": self.context, "entries": [self.describe(e) for e in entries]}
+
+    def describe(self, entry):
+        """One audit entry as what the history page shows."""
+        details = entry.get("details") or {}
+        tr = self.request.localizer.translate
+        item = {"time": self.format_datetime(entry["time"]), "action": entry["action"],
+                "who": self.fullname(entry.get("actor")), "what": "", "from": "", "to": "",
+                "comment": "", "changes": [], "reason": details.get("reason", "")}
+        if entry["action"] == "create":
+            item["what"] = tr(_("Skapades"))
+        elif entry["action"] == "edit":
+            item["what"] = tr(_("Ändrade uppgifter"))
+            item["changes"] = [self.change(c) for c in details.get("changes", ())]
+        elif entry["action"] == "transition":
+            definition = self.workflow.definition(self.context.type_name)
+            t = definition.transitions.get(details.get("action"))
+            item["what"] = self.title_of(t.title) if t else details.get("action", "")
+            item["from"] = self.state_title(details.get("from"))
+            item["to"] = self.state_title(details.get("to"))
+            item["comment"] = details.get("comment", "")
+        elif entry["action"] == "link":
+            item["what"] = tr(_("Kopplades till ett annat dokument"))
+        elif entry["action"] == "local_role_changed":
+            item["what"] = tr(_("Roll ${role} för ${name}: ${change}", mapping={
+                "role": details.get("role", ""), "name": self.fullname(details.get("login")),
+                "change": tr(_("tilldelad") if details.get("granted") else _("borttagen"))}))
+        else:
+            item["what"] = entry["action"]
+        return item
+
+    def change(self, change):
+        """A field change as {title, segments}: segments are (op, text), op one of
+        'equal', 'delete', 'insert'; the template escapes the text."""
+        spec = self.schema.by_name.get(change["field"])
+        title = self.title_of(spec.title) if spec else change["field"]
+        old, new = self.as_text(spec, change.get("old")), self.as_text(spec, change.get("new"))
+        return {"title": title, "segments": word_diff(old, new)}
+
+    def as_text(self, spec, value):
+        if value in (None, "", []):
+            return ""
+        if spec is not None and spec.type in ("list", "choice", "date", "boolean"):
+            return "\n".join(self.display_lines(spec, value))
+        return str(to_json_value(value))
+
+
+def word_diff(old, new, context=12):
+    """A word-level diff as (op, text) segments; long unchanged stretches are
+    shortened to ``context`` words at each end."""
+    a, b = re.findall(r"\s+|\S+", old), re.findall(r"\s+|\S+", new)
+    segments = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal":
+            words = a[i1:i2]
+            if len(words) > 4 * context:
+                words = words[:context] + [" … "] + words[-context:]
+            segments.append(("equal", "".join(words)))
+        if op in ("delete", "replace"):
+            segments.append(("delete", "".join(a[i1:i2])))
+        if op in ("insert", "replace"):
+            segments.append(("insert", "".join(b[j1:j2])))
+    return segments
