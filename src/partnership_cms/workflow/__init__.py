@@ -50,7 +50,10 @@ def includeme(config):
 
     def load_workflows(config, directory):
         def register():
-            definitions = load_workflow_dir(directory, guards, actions)
+            from ..schema import ISchemaRegistry
+
+            schemas = config.registry.queryUtility(ISchemaRegistry) or {}
+            definitions = load_workflow_dir(directory, guards, actions, schemas)
             _check_types_match(config.registry, definitions)
             config.registry.registerUtility(Workflows(definitions, guards, actions), IWorkflows)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import colander
 import yaml
 
-from ..schema.loader import SchemaError, parse_field
+from ..schema.loader import SchemaError, load_schema_dir, parse_field
 from ..security.permissions import CONTENT_PERMISSIONS
 from ..security.roles import KNOWN_ROLES
 
@@ -112,8 +112,23 @@ def _steps(source, name, raw, known, kind):
     return tuple(steps)
 
 
-def parse_definition(source, raw, guards, actions):
-    """Turn one raw mapping into a checked WorkflowDefinition."""
+def _data_field(source, tid, raw, schemas):
+    """One field a transition takes: a full field spec, or "Type.field" to reuse
+    a schema's field as it is (one definition of, say, a motion, not two)."""
+    if not isinstance(raw, str):
+        return parse_field(source, raw, prefix=tid + ".")
+    type_name, _, field_name = raw.partition(".")
+    spec = (schemas or {}).get(type_name) and schemas[type_name].by_name.get(field_name)
+    if not spec:
+        raise SchemaError(source, f"{tid}.{raw}", "refers to no field of a schema in schemas/")
+    return spec
+
+
+def parse_definition(source, raw, guards, actions, schemas=None):
+    """Turn one raw mapping into a checked WorkflowDefinition.
+
+    ``schemas`` ({type: TypeSchema}) resolves data fields written as "Type.field".
+    """
     if not isinstance(raw, dict):
         raise WorkflowDefinitionError(source, None, "expected a mapping with type, initial, states, transitions")
     for key in ("type", "initial", "states", "transitions"):
@@ -162,7 +177,7 @@ def parse_definition(source, raw, guards, actions):
         if not roles:
             raise WorkflowDefinitionError(source, tid, "no role may perform it ('roles' is empty)")
         try:
-            data_fields = [parse_field(source, f, prefix=tid + ".") for f in rt.get("data") or ()]
+            data_fields = [_data_field(source, tid, f, schemas) for f in rt.get("data") or ()]
         except SchemaError as e:
             raise WorkflowDefinitionError(source, tid, f"data: {e.reason} ({e.field_name})") from None
         transitions[tid] = Transition(
@@ -194,8 +209,14 @@ def _check_graph(source, initial, states, transitions):
             raise WorkflowDefinitionError(source, sid, "state is not final but has no way out")
 
 
-def load_workflow_dir(directory, guards, actions):
-    """Load and check every ``*.yaml`` definition in a folder."""
+def load_workflow_dir(directory, guards, actions, schemas=None):
+    """Load and check every ``*.yaml`` definition in a folder.
+
+    ``schemas`` defaults to the ``schemas/`` folder beside ``directory``.
+    """
+    if schemas is None:
+        sibling = os.path.join(os.path.dirname(os.path.abspath(directory)), "schemas")
+        schemas = load_schema_dir(sibling) if os.path.isdir(sibling) else {}
     if not os.path.isdir(directory):
         raise WorkflowDefinitionError(directory, None, "workflow folder not found")
     definitions = {}
@@ -207,7 +228,7 @@ def load_workflow_dir(directory, guards, actions):
                 raw = yaml.safe_load(f)
         except yaml.YAMLError as e:
             raise WorkflowDefinitionError(name, None, f"not valid YAML: {e}") from None
-        definition = parse_definition(name, raw, guards, actions)
+        definition = parse_definition(name, raw, guards, actions, schemas)
         if definition.type_name in definitions:
             raise WorkflowDefinitionError(name, definition.type_name, "a workflow for this type exists already")
         definitions[definition.type_name] = definition
