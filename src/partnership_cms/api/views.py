@@ -9,7 +9,7 @@ from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import view_config
 
 from .. import catalog
-from ..audit import get_log, verify_log
+from ..audit import get_log, page_of, verify_log
 from ..content.models import Content, ContentFolder, Root
 from ..content.services import create_content, edit_content, set_local_role
 from ..security.permissions import ADD, AUDIT, EDIT, SHARE, VIEW
@@ -204,29 +204,11 @@ def audit_view(context, request):
 
 def audit_entries(root, params, start, size):
     """Entries filtered by object (path), actor, action and time (ISO), newest first."""
-    log = get_log(root)
-    obj, actor, action = params.get("object"), params.get("actor"), params.get("action")
-    since, until = params.get("since") or "", params.get("until") or "\uffff"
-    if obj:
-        keys = ((e["time"], e["chain"], e["seq"]) for e in reversed(log.chain(obj)))
-    elif actor:
-        # Keys are tuples: bound them by tuples, with ``until`` inclusive.
-        last = (actor, until, "\uffff", float("inf"))
-        keys = (k[1:] for k in log.by_actor.keys((actor, since), last))
-        keys = reversed(list(keys))
-    else:
-        keys = reversed(log.by_time.keys((since,), (until, "\uffff", float("inf"))))
-    matched, total = [], 0
-    for time, chain, seq in keys:
-        if not (since <= time <= until):
-            continue
-        entry = log.entries[(chain, seq)]
-        if action and entry["action"] != action or actor and entry.get("actor") != actor:
-            continue
-        if start <= total < start + size:
-            matched.append(entry)
-        total += 1
-    return matched, total
+    obj = params.get("object")
+    found = get_log(root).find(chains=[obj] if obj else None, actor=params.get("actor"),
+                               action=params.get("action"), since=params.get("since") or "",
+                               until=params.get("until") or None)
+    return page_of(found, start, size)
 
 
 def verify_all(root):

@@ -35,3 +35,13 @@ def record(request, action, obj=None, *, details=None, actor=None, chain=None):
         fields.update(path=path, type=obj.type_name, dnr=obj.data.get("dnr", ""),
                       state=obj.state, state_digest=state_digest(obj))
     return get_log(request.root).append(chain, fields)
+
+
+def page_of(entries, start, size):
+    """``(entries[start:start + size], how many there are)`` of an iterable."""
+    matched, total = [], 0
+    for entry in entries:
+        if start <= total < start + size:
+            matched.append(entry)
+        total += 1
+    return matched, total

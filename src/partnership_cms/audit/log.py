@@ -91,6 +91,34 @@ class AuditLog(Persistent):
         """All entries of one chain, oldest first."""
         return list(self.entries.values((chain, 0), (chain, float("inf"))))
 
+    def find(self, *, chains=None, actor=None, action=None, since="", until=None):
+        """Entries matching every filter given, newest first (a generator).
+
+        ``chains``: the chains to read (an object's path, ``user:<login>``);
+        None reads all. ``since``/``until``: inclusive UTC times (ISO 8601).
+        """
+        until = until or "\uffff"
+        if chains is not None:
+            keys = [(e["time"], e["chain"], e["seq"])
+                    for c in chains for e in reversed(self.chain(c))]
+            if len(chains) > 1:
+                keys.sort(reverse=True)
+        elif actor:
+            # Keys are tuples: bound them by tuples, with ``until`` inclusive.
+            last = (actor, until, "\uffff", float("inf"))
+            keys = reversed([k[1:] for k in self.by_actor.keys((actor, since), last)])
+        else:
+            keys = reversed(self.by_time.keys((since,), (until, "\uffff", float("inf"))))
+        for time, chain, seq in keys:
+            if not (since <= time <= until):
+                continue
+            entry = self.entries.get((chain, seq))
+            if entry is None:  # deleted behind the application's back: verification names it
+                continue
+            if action and entry["action"] != action or actor and entry.get("actor") != actor:
+                continue
+            yield entry
+
     def seal(self, actor):
         """Seal every entry so far into the global chain of seals."""
         now = utcnow_iso()
