@@ -39,6 +39,10 @@ def openapi_document(request):
                             "properties": {"type": {"type": "string"}, "message": {"type": "string"},
                                            "errors": {"type": "object"}}}}
     paths = {
+        "/": {"get": {"summary": "The site and its content folders", "security": [],
+                      "responses": {"200": {"description": "{@id, @type, title, items}"}}}},
+        "/@openapi.json": {"get": {"summary": "This document", "security": [],
+                                   "responses": {"200": {"description": "OpenAPI 3.1"}}}},
         "/@login": {"post": {"summary": "Log in; returns a bearer token", "security": [],
                              "requestBody": {"content": {"application/json": {"schema": {
                                  "type": "object", "required": ["login", "password"],
@@ -87,6 +91,16 @@ def openapi_document(request):
                                               "responses": {"200": {"description": "workflow"}}}}
         paths[item + "/@history"] = {"get": {"summary": "Workflow history",
                                              "responses": {"200": {"description": "history"}}}}
+        paths[item + "/@sharing"] = {
+            "get": {"summary": "Local roles",
+                    "responses": {"200": {"description": "{local_roles}"}}},
+            "post": {"summary": "Grant or revoke a local role (Owner, Adjuster)",
+                     "requestBody": {"content": {"application/json": {"schema": {
+                         "type": "object", "required": ["login", "role"],
+                         "properties": {"login": {"type": "string"}, "role": {"type": "string"},
+                                        "granted": {"type": "boolean"}}}}}},
+                     "responses": {"200": {"description": "{local_roles}"},
+                                   "403": _error("not allowed"), "422": _error("invalid")}}}
         paths[item + "/@workflow/{transition}"] = {"post": {
             "summary": "Perform a transition: " + ", ".join(sorted(definition.transitions)),
             "parameters": [{"name": "transition", "in": "path", "required": True,
@@ -96,9 +110,12 @@ def openapi_document(request):
             "responses": {"200": {"description": "the new history entry"}, "401": _error("not logged in"),
                           "403": _error("not allowed"), "409": _error("not available now"),
                           "422": _error("a guard failed or data invalid")}}}
-    for path in paths.values():
+    for name, path in paths.items():
         for op in path.values():
             op.setdefault("responses", {})["default"] = _error("error")
+            if "{id}" in name:  # every templated path parameter must be declared
+                op.setdefault("parameters", []).insert(0, {
+                    "name": "id", "in": "path", "required": True, "schema": {"type": "string"}})
     return {
         "openapi": "3.1.0",
         "info": {"title": "partnership-cms API", "version": "1"},

@@ -1,0 +1,307 @@
+"""The audit trail through the real app: what is recorded, who may read it,
+how it is filtered, and that tampering behind the application's back is found
+(over the API and by ``partnership-cms audit-verify``)."""
+import json
+from contextlib import contextmanager
+
+import pytest
+import transaction
+import ZODB
+
+from conftest import make_settings
+from partnership_cms import cli
+from partnership_cms.audit.log import GENESIS, entry_hash
+from partnership_cms.scripting import act_as, app_request
+from partnership_cms.security import accounts
+
+PROPOSAL = {
+    "@type": "Proposal",
+    "title": "Samverkan om forskning",
+    "unit": "Kommunstyrelsens förvaltning",
+    "decision_points": ["Avtalet godkänns."],
+    "summary": "Kommunen och högskolan föreslås samverka.",
+    "recipients": ["Södertörns högskola"],
+}
+USERS = ("officer", "director", "clerk", "ks_chair", "kf_chair", "auditor")
+
+
+def trail(api, **params):
+    """The audit entries (newest first) an auditor sees for ``params``."""
+    return api.get("/@audit", user="auditor", b_size=1000, **params).json["items"]
+
+
+def verify(api):
+    return api.get("/@audit/verify", user="auditor").json
+
+
+def create_proposal(api, **fields):
+    res = api.post("/proposals", dict(PROPOSAL, **fields), user="officer", status=201)
+    return res.json["@id"].replace("http://localhost", "")
+
+
+@contextmanager
+def stored_root(db):
+    """The application root straight from ZODB, bypassing the application."""
+    manager = transaction.TransactionManager(explicit=True)
+    conn = db.open(manager)
+    try:
+        with manager:
+            yield conn.root()["partnership_cms"]
+    finally:
+        conn.close()
+
+
+def app_db(app):
+    return app.registry._zodb_databases[""]
+
+
+# -- what is recorded ------------------------------------------------------------------
+def test_create_edit_and_transition_are_recorded(api):
+    url = create_proposal(api)
+    api.patch(url, {"title": "Samverkan om forskning och utbildning"}, user="officer")
+    api.transition(url, "submit", "officer", comment="Klart.")
+
+    transition, edit, create = trail(api, object=url)
+    assert (create["action"], create["actor"]) == ("create", "officer")
+    assert create["roles"] == ["officer"]
+    assert create["path"] == url and create["type"] == "Proposal" and create["dnr"]
+    assert create["details"]["fields"]["title"] == "Samverkan om forskning"
+    assert edit["action"] == "edit"
+    assert edit["details"]["changes"] == [{"field": "title", "old": "Samverkan om forskning",
+                                           "new": "Samverkan om forskning och utbildning"}]
+    assert transition["action"] == "transition" and transition["actor"] == "officer"
+    assert transition["roles"] == ["officer"]  # the global roles of the actor
+    details = transition["details"]
+    assert (details["action"], details["from"], details["to"]) == ("submit", "draft", "review")
+    assert details["comment"] == "Klart." and details["roles"] == ["Owner"]
+    assert transition["state"] == "review"
+
+
+def test_logins_and_logouts_are_recorded(api):
+    api.login("officer")
+    res = api.test.post_json("/@login", {"login": "officer", "password": "fel"}, status=401)
+    assert res.json["type"] == "Unauthorized"
+    api.test.post_json("/@login", {"login": "ingen-sadan", "password": "demo"}, status=401)
+    api.post("/@logout", user="officer")
+
+    logout, login = trail(api, object="user:officer")[:2]
+    assert (login["action"], login["actor"]) == ("login", "officer")
+    assert login["details"] == {"via": "api"}
+    assert (logout["action"], logout["actor"]) == ("logout", "officer")
+    # The failed logins were committed although the responses were 401.
+    [failed] = trail(api, object="login:officer")
+    assert failed["action"] == "login_failed" and failed["actor"] is None
+    assert failed["details"] == {"login": "officer", "via": "api"}
+    assert [e["details"]["login"] for e in trail(api, action="login_failed")] == [
+        "ingen-sadan", "officer"]
+
+
+def test_user_and_group_changes_are_recorded(app, api):
+    with app_request(app.registry) as request:
+        act_as(request, request.root.principals.users["admin"])
+        accounts.create_user(request, "newbie", "hemligt", fullname="Ny Person", groups=["officer"])
+        accounts.set_groups(request, "newbie", ["officer", "clerk"])
+        accounts.set_password(request, "newbie", "annat-hemligt")
+        accounts.set_active(request, "newbie", False)
+
+    entries = trail(api, object="user:newbie")[::-1]
+    assert [e["action"] for e in entries] == [
+        "user_created", "group_changed", "group_changed", "user_changed", "user_changed"]
+    assert {e["actor"] for e in entries} == {"admin"}
+    assert {tuple(e["roles"]) for e in entries} == {("admin",)}
+    assert entries[2]["details"] == {"login": "newbie", "old": ["officer"],
+                                     "new": ["clerk", "officer"]}
+    assert entries[3]["details"]["changed"] == "password"
+    assert "hemligt" not in json.dumps(entries)
+    assert entries[4]["details"] == {"login": "newbie", "active": False}
+
+
+# -- who may read it, and how it is filtered ------------------------------------------
+@pytest.mark.parametrize("path", ["/@audit", "/@audit/verify"])
+def test_only_auditors_read_the_trail(api, path):
+    api.get(path, user="auditor")
+    for user in ("officer", "clerk", "admin"):
+        assert api.get(path, user=user, status=403).json["type"] == "Forbidden"
+    assert api.get(path, status=401).json["type"] == "Unauthorized"
+
+
+def test_filters_and_paging(api, seed_url):
+    for user in USERS:
+        api.login(user)
+    everything = trail(api)
+    assert [e["time"] for e in everything] == sorted((e["time"] for e in everything), reverse=True)
+    total = api.get("/@audit", user="auditor").json["items_total"]
+    assert total == len(everything)
+
+    seed = trail(api, object=seed_url)
+    assert {e["chain"] for e in seed} == {seed_url} and [e["seq"] for e in seed] == [4, 3, 2, 1]
+    assert {e["actor"] for e in trail(api, actor="director")} == {"director"}
+    assert len(trail(api, actor="director", action="transition")) == 1
+    transitions = trail(api, action="transition")
+    assert [e["details"]["action"] for e in transitions] == ["approve", "submit"]
+
+    # since/until are inclusive ISO times, alone and combined with the other filters.
+    middle = everything[len(everything) // 2]["time"]
+    assert trail(api, since=middle) == [e for e in everything if e["time"] >= middle]
+    assert trail(api, until=middle) == [e for e in everything if e["time"] <= middle]
+    approve = trail(api, action="transition", actor="director")[0]["time"]
+    assert [e["time"] for e in trail(api, actor="director", until=approve)][0] == approve
+    assert trail(api, object=seed_url, since=approve) == seed[:1]
+    assert trail(api, since="2999-01-01") == [] and trail(api, until="2000-01-01") == []
+
+    page1 = api.get("/@audit", user="auditor", b_start=0, b_size=3).json
+    page2 = api.get("/@audit", user="auditor", b_start=3, b_size=3).json
+    assert page1["items"] + page2["items"] == everything[:6]
+    assert page1["items_total"] == page2["items_total"] == total
+    assert (page2["b_start"], page2["b_size"]) == (3, 3)
+
+
+@pytest.mark.parametrize("transition,user,status", [
+    ("ks_adopt", "officer", 403),  # only the chair decides
+    ("close", "clerk", 409),  # not possible before KS has decided
+    ("ks_refer_back", "ks_chair", 422),  # needs a comment
+])
+def test_refused_transition_writes_nothing(api, seed_url, transition, user, status):
+    for name in USERS:
+        api.login(name)
+    before = api.get("/@audit", user="auditor").json["items_total"]
+    history = api.get(seed_url + "/@history", user="clerk").json
+
+    api.transition(seed_url, transition, user, status=status)
+
+    assert api.get("/@audit", user="auditor").json["items_total"] == before
+    assert api.get(seed_url + "/@history", user="clerk").json == history
+    assert verify(api)["valid"] is True
+
+
+# -- the chains and their verification --------------------------------------------------
+def test_entries_are_hash_chained(api, seed_url):
+    api.transition(seed_url, "ks_propose", "ks_chair", meeting_date="2026-09-01")
+    for chain in (seed_url, "user:officer"):
+        entries = trail(api, object=chain)[::-1]
+        assert [e["seq"] for e in entries] == list(range(1, len(entries) + 1))
+        assert [e["prev"] for e in entries] == [GENESIS] + [e["hash"] for e in entries[:-1]]
+        assert all(entry_hash(e) == e["hash"] for e in entries)
+
+
+def test_demo_data_and_a_whole_case_verify(api, seed_url):
+    result = verify(api)
+    assert result["valid"] is True and result["first_invalid"] is None
+    assert result["entries"] > 0 and result["objects"] == 2
+    api.transition(seed_url, "ks_propose", "ks_chair", meeting_date="2026-09-01")
+    api.transition(seed_url, "kf_adopt", "kf_chair", meeting_date="2026-09-20")
+    result = verify(api)
+    assert result["valid"] is True and result["objects"] == 4  # with the two decisions
+
+
+def test_altered_entry_is_named(app, api, seed_url):
+    with stored_root(app_db(app)) as root:
+        entries = root.audit_log.entries
+        entries[(seed_url, 2)] = dict(entries[(seed_url, 2)], details={"changes": []})
+
+    result = verify(api)
+    assert result["valid"] is False
+    assert (result["first_invalid"]["chain"], result["first_invalid"]["seq"]) == (seed_url, 2)
+    assert "altered" in result["first_invalid"]["reason"]
+
+
+def test_rehashed_entry_breaks_the_link_to_the_next(app, api, seed_url):
+    with stored_root(app_db(app)) as root:
+        entries = root.audit_log.entries
+        forged = dict(entries[(seed_url, 2)], actor="director")
+        forged["hash"] = entry_hash(forged)
+        entries[(seed_url, 2)] = forged
+
+    first = verify(api)["first_invalid"]
+    assert (first["chain"], first["seq"]) == (seed_url, 3)
+    assert "previous entry" in first["reason"]
+
+
+def test_field_changed_outside_the_application_is_named(app, api, seed_url):
+    with stored_root(app_db(app)) as root:
+        root["proposals"][seed_url.rsplit("/", 1)[1]].data["title"] = "Något helt annat"
+
+    result = verify(api)
+    assert result["valid"] is False
+    assert (result["first_invalid"]["chain"], result["first_invalid"]["seq"]) == (seed_url, 4)
+    assert "outside the application" in result["first_invalid"]["reason"]
+
+
+def test_deleted_entry_is_detected(app, api, seed_url):
+    with stored_root(app_db(app)) as root:
+        del root.audit_log.entries[(seed_url, 2)]
+
+    result = verify(api)
+    assert result["valid"] is False
+    assert (result["first_invalid"]["chain"], result["first_invalid"]["seq"]) == (seed_url, 3)
+    assert "entry 2 is missing" in [p["reason"] for p in result["problems"]]
+
+
+@pytest.mark.parametrize("chain", ["/agreements/{name}", "user:kf_member"])
+def test_deleting_a_whole_chain_is_caught_by_the_seal(app, api, chain):
+    with stored_root(app_db(app)) as root:
+        if "{name}" in chain:
+            chain = chain.format(name=next(iter(root["agreements"].keys())))
+        root.audit_log.seal("test")
+    assert verify(api)["seals"] == 1 and verify(api)["valid"] is True
+
+    with stored_root(app_db(app)) as root:
+        log = root.audit_log
+        for entry in log.chain(chain):  # every trace: entries, head and both indexes
+            del log.entries[(chain, entry["seq"])]
+            del log.by_time[(entry["time"], chain, entry["seq"])]
+            del log.by_actor[(entry["actor"] or "", entry["time"], chain, entry["seq"])]
+        del log.heads[chain]
+
+    result = verify(api)
+    assert result["valid"] is False
+    sealed = [p for p in result["problems"] if p["chain"] == "@seals"]
+    assert sealed and sealed[0]["seq"] == 1
+    assert "changed or deleted" in sealed[0]["reason"]
+
+
+# -- the command line ----------------------------------------------------------------------
+def write_ini(tmp_path):
+    settings = make_settings(tmp_path)
+    ini = tmp_path / "test.ini"
+    ini.write_text("[app:main]\nuse = egg:partnership-cms\n"
+                   + "".join(f"{k} = {v}\n" for k, v in settings.items()), encoding="utf-8")
+    return str(ini)
+
+
+def run_cli(monkeypatch, *argv):
+    """``partnership-cms ...`` in this process; closes the databases it opened."""
+    opened = []
+    load = cli._registry
+
+    def tracking(ini, check=False):
+        opened.append(load(ini, check=check))
+        return opened[-1]
+
+    monkeypatch.setattr(cli, "_registry", tracking)
+    try:
+        return cli.main(list(argv))
+    finally:
+        for registry in opened:
+            registry._zodb_databases[""].close()
+
+
+def test_audit_verify_command(app, api, tmp_path, monkeypatch, capsys, seed_url):
+    ini = write_ini(tmp_path)
+    app_db(app).close()  # the command opens Data.fs itself
+
+    assert run_cli(monkeypatch, "audit-verify", ini) == 0
+    assert json.loads(capsys.readouterr().out)["valid"] is True
+
+    db = ZODB.DB(str(tmp_path / "Data.fs"))
+    try:
+        with stored_root(db) as root:
+            entries = root.audit_log.entries
+            entries[(seed_url, 3)] = dict(entries[(seed_url, 3)], comment="Ändrat i efterhand.")
+    finally:
+        db.close()
+
+    assert run_cli(monkeypatch, "audit-verify", ini) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["valid"] is False
+    assert (report["first_invalid"]["chain"], report["first_invalid"]["seq"]) == (seed_url, 3)

@@ -1,0 +1,195 @@
+"""Concurrent requests against a real waitress server on a real FileStorage:
+the same transition twice at once, many creations at once, and a conflict
+that outlives the retries."""
+import http.client
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+
+import pytest
+import waitress
+from waitress import wasyncore
+
+from conftest import make_app
+
+PROPOSAL = {
+    "@type": "Proposal",
+    "title": "Samverkan om praktikplatser",
+    "unit": "Kommunstyrelsens förvaltning",
+    "decision_points": ["Avtalet godkänns."],
+    "summary": "Kommunen och högskolan föreslås samverka.",
+    "recipients": ["Södertörns högskola"],
+}
+
+
+@contextmanager
+def serving(app):
+    """``app`` served by waitress (4 threads) on a free port; yields a client."""
+    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
+    stopping = threading.Event()
+
+    def run():
+        try:
+            server.run()
+        except OSError:  # a socket closed under the loop while it stops
+            if not stopping.is_set():
+                raise
+
+    runner = threading.Thread(target=run, daemon=True)
+    runner.start()
+    try:
+        yield Client("127.0.0.1", server.effective_port)
+    finally:
+        # Close every socket from inside the server's own loop, which then ends.
+        stopping.set()
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        runner.join(60)
+        server.task_dispatcher.shutdown()
+        app.registry._zodb_databases[""].close()
+
+
+class Client:
+    """A minimal JSON client over http.client (one connection per request)."""
+
+    def __init__(self, host, port):
+        self.host, self.port = host, port
+        self.tokens = {}
+
+    def request(self, method, path, body=None, user=None):
+        headers = {"Accept": "application/json", "Content-Type": "application/json"}
+        if user:
+            headers["Authorization"] = "Bearer " + self.token(user)
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
+        try:
+            conn.request(method, path, json.dumps(body).encode() if body is not None else None,
+                         headers)
+            response = conn.getresponse()
+            raw = response.read().decode("utf-8")
+            return response.status, raw
+        finally:
+            conn.close()
+
+    def json(self, method, path, body=None, user=None):
+        status, raw = self.request(method, path, body, user)
+        return status, json.loads(raw)
+
+    def token(self, user):
+        if user not in self.tokens:
+            status, raw = self.request("POST", "/@login", {"login": user, "password": "demo"})
+            assert status == 200, raw
+            self.tokens[user] = json.loads(raw)["token"]
+        return self.tokens[user]
+
+    def create(self, user="officer", **fields):
+        return self.json("POST", "/proposals", dict(PROPOSAL, **fields), user)
+
+
+def at_once(count, fn):
+    """Run ``fn(i)`` in ``count`` threads that start together; returns the results."""
+    barrier = threading.Barrier(count)
+
+    def run(i):
+        barrier.wait()
+        return fn(i)
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(run, range(count)))
+
+
+def path_of(doc):
+    return "/" + doc["@id"].split("//", 1)[1].split("/", 1)[1]
+
+
+def dnr_number(dnr):
+    return int(dnr.rsplit("/", 1)[1])
+
+
+@pytest.fixture
+def client(tmp_path):
+    with serving(make_app(tmp_path)) as client:
+        for user in ("officer", "director", "auditor"):
+            client.token(user)  # log in before the rounds: logins write audit entries too
+        yield client
+
+
+@pytest.mark.parametrize("transition,user", [("submit", "officer"), ("approve", "director")])
+def test_same_transition_twice_at_once_succeeds_once(client, transition, user):
+    for _ in range(3):
+        status, doc = client.create()
+        assert status == 201
+        url = path_of(doc)
+        if transition == "approve":
+            assert client.json("POST", url + "/@workflow/submit", {}, "officer")[0] == 200
+
+        def perform(i, url=url):
+            return client.json("POST", f"{url}/@workflow/{transition}",
+                               {"comment": f"försök {i}"}, user)
+
+        results = at_once(2, perform)
+
+        assert sorted(status for status, _ in results) == [200, 409]
+        loser = next(body for status, body in results if status == 409)
+        assert loser["type"] == "Conflict"
+        history = client.json("GET", url + "/@history", user=user)[1]
+        assert [h["action"] for h in history].count(transition) == 1
+        status, trail = client.json("GET", f"/@audit?object={url}&action=transition&b_size=100",
+                                    user="auditor")
+        assert [e["details"]["action"] for e in trail["items"]].count(transition) == 1
+
+
+def test_simultaneous_creations_get_distinct_gapless_numbers(client):
+    threads, per_thread = 4, 10
+
+    def create_many(i):
+        made = []
+        for n in range(per_thread):
+            # The server retries conflicts itself; a client that still gets 409
+            # is told to try again, and a refused creation takes no number.
+            for _attempt in range(10):
+                status, doc = client.create(title=f"Förslag {i}-{n}")
+                if status != 409:
+                    break
+            assert status == 201, doc
+            made.append(doc)
+        return made
+
+    created = [doc for made in at_once(threads, create_many) for doc in made]
+
+    numbers = sorted(dnr_number(doc["dnr"]) for doc in created)
+    assert numbers == list(range(2, threads * per_thread + 2))  # the seed case is number 1
+    status, listing = client.json("GET", "/@search?portal_type=Proposal&b_size=100", user="officer")
+    listed = sorted(dnr_number(item["dnr"]) for item in listing["items"])
+    assert listed == list(range(1, threads * per_thread + 2))
+    status, trail = client.json("GET", "/@audit?action=create&actor=officer&b_size=1000",
+                                user="auditor")
+    created_paths = {e["path"] for e in trail["items"] if e["type"] == "Proposal"}
+    assert created_paths >= {path_of(doc) for doc in created}
+
+
+def test_conflict_on_the_last_attempt_is_a_json_409(tmp_path):
+    with serving(make_app(tmp_path, **{"retry.attempts": "1"})) as client:
+        client.token("officer")
+        client.token("auditor")
+        for _round in range(50):
+            results = at_once(2, lambda i: client.request(
+                "POST", "/proposals", dict(PROPOSAL, title=f"Samtidigt {i}"), "officer"))
+            conflicts = [raw for status, raw in results if status == 409]
+            if conflicts:
+                break
+        else:
+            pytest.fail("no two creations ever conflicted")
+
+        body = json.loads(conflicts[0])
+        assert body["type"] == "Conflict"
+        assert body["message"]
+        assert "Traceback" not in conflicts[0] and "ConflictError" not in conflicts[0]
+
+        # The refused creation left no number behind and no audit entry.
+        status, listing = client.json("GET", "/@search?portal_type=Proposal&b_size=100",
+                                      user="officer")
+        numbers = sorted(dnr_number(item["dnr"]) for item in listing["items"])
+        assert numbers == list(range(1, len(numbers) + 1))
+        status, trail = client.json("GET", "/@audit?action=create&b_size=1000", user="auditor")
+        assert len({e["path"] for e in trail["items"] if e["type"] == "Proposal"}) == len(numbers)
+        assert client.json("GET", "/@audit/verify", user="auditor")[1]["valid"] is True

@@ -1,0 +1,161 @@
+"""The database's evolve step: the app refuses to serve an empty or older
+database, naming the command that fixes it, and ``partnership-cms evolve``
+brings an older one up to date."""
+import os
+import shutil
+from contextlib import contextmanager
+
+import pytest
+import transaction
+import ZODB
+
+import partnership_cms
+from conftest import PROJECT, make_app, make_settings
+from partnership_cms import cli, configure
+from partnership_cms.content.models import ContentFolder, Root
+from partnership_cms.evolve import (
+    APP_KEY,
+    LATEST,
+    STEPS,
+    DatabaseNotReady,
+    check_version,
+    step_1_create_structure,
+)
+from partnership_cms.scripting import app_request
+
+
+@contextmanager
+def stored_root(tmp_path):
+    """The application root straight from Data.fs; committed when the block ends."""
+    db = ZODB.DB(str(tmp_path / "Data.fs"))
+    try:
+        with transaction.manager:
+            yield db.open().root()[APP_KEY]
+    finally:
+        db.close()
+
+
+def start(monkeypatch, tmp_path, **overrides):
+    """``main()`` as pserve calls it; returns the app (its database closed again)."""
+    opened = []
+    check = partnership_cms.check_database
+
+    def checking(registry, ini_path):
+        opened.append(registry)
+        return check(registry, ini_path)
+
+    monkeypatch.setattr(partnership_cms, "check_database", checking)
+    try:
+        global_config = {"__file__": str(tmp_path / "production.ini")}
+        return partnership_cms.main(global_config, **make_settings(tmp_path, **overrides))
+    finally:
+        for registry in opened:
+            registry._zodb_databases[""].close()
+
+
+def run_cli(monkeypatch, tmp_path, *argv):
+    """``partnership-cms <argv> <ini>`` in this process; closes what it opened."""
+    ini = tmp_path / "production.ini"
+    ini.write_text("[app:main]\nuse = egg:partnership-cms\n" + "".join(
+        f"{k} = {v}\n" for k, v in make_settings(tmp_path).items()), encoding="utf-8")
+    opened = []
+    load = cli._registry
+
+    def tracking(ini, check=False):
+        opened.append(load(ini, check=check))
+        return opened[-1]
+
+    monkeypatch.setattr(cli, "_registry", tracking)
+    try:
+        return cli.main([argv[0], str(ini), *argv[1:]])
+    finally:
+        for registry in opened:
+            registry._zodb_databases[""].close()
+
+
+def new_database(tmp_path, **overrides):
+    """A database at the newest step (no demo data), closed again."""
+    make_app(tmp_path, demo=False, **overrides).registry._zodb_databases[""].close()
+
+
+def test_an_empty_database_refuses_to_serve(tmp_path, monkeypatch):
+    with pytest.raises(SystemExit) as refused:
+        start(monkeypatch, tmp_path)
+    assert "partnership-cms init production.ini" in str(refused.value)
+
+    app = configure(make_settings(tmp_path)).make_wsgi_app()
+    try:
+        with pytest.raises(DatabaseNotReady, match="partnership-cms init other.ini"):
+            partnership_cms.check_database(app.registry, "/etc/pcms/other.ini")
+    finally:
+        app.registry._zodb_databases[""].close()
+
+
+def test_an_older_database_refuses_naming_evolve(tmp_path, monkeypatch):
+    new_database(tmp_path)
+    with stored_root(tmp_path) as root:
+        root.evolve_version = 1
+
+    with pytest.raises(SystemExit) as refused:
+        start(monkeypatch, tmp_path)
+    message = str(refused.value)
+    assert "step 1" in message and f"needs {LATEST}" in message
+    assert "partnership-cms evolve production.ini" in message
+
+
+def test_evolve_brings_it_up_to_date_and_records_the_step(tmp_path, monkeypatch, capsys):
+    new_database(tmp_path)
+    with stored_root(tmp_path) as root:
+        root.evolve_version = 1
+
+    assert run_cli(monkeypatch, tmp_path, "evolve") == 0
+    later = [number for number, _ in STEPS if number > 1]
+    assert f"Applied evolve steps {later}." in capsys.readouterr().out
+    with stored_root(tmp_path) as root:
+        assert root.evolve_version == LATEST
+    assert start(monkeypatch, tmp_path) is not None  # serves now
+
+    assert run_cli(monkeypatch, tmp_path, "evolve") == 0
+    assert "up to date" in capsys.readouterr().out
+
+
+def test_a_database_newer_than_the_code_refuses(tmp_path):
+    root = Root()
+    root.evolve_version = LATEST + 1
+    with pytest.raises(DatabaseNotReady, match="newer than this code"):
+        check_version({APP_KEY: root})
+    root.evolve_version = LATEST
+    check_version({APP_KEY: root})
+
+
+def test_step_2_adds_the_folder_of_a_new_content_type(tmp_path, monkeypatch, capsys):
+    # The database was made at step 1 by a version that had no Amendment type.
+    old = {}
+    for kind in ("schemas", "workflows"):
+        old[kind] = tmp_path / "old" / kind
+        shutil.copytree(os.path.join(PROJECT, kind), old[kind])
+        (old[kind] / "amendment.yaml").unlink()
+    settings = {"partnership_cms.schemas": str(old["schemas"]),
+                "partnership_cms.workflows": str(old["workflows"])}
+    old_app = configure(make_settings(tmp_path, **settings)).make_wsgi_app()
+    try:
+        with app_request(old_app.registry, root_required=False) as request:
+            from pyramid_zodbconn import get_connection
+
+            root = get_connection(request).root()[APP_KEY] = Root()
+            step_1_create_structure(root, old_app.registry)
+            root.evolve_version = 1
+    finally:
+        old_app.registry._zodb_databases[""].close()
+    with stored_root(tmp_path) as root:
+        assert "amendments" not in root and "agreements" in root
+
+    assert run_cli(monkeypatch, tmp_path, "evolve") == 0
+
+    with stored_root(tmp_path) as root:
+        assert root.evolve_version == LATEST
+        folder = root["amendments"]
+        assert isinstance(folder, ContentFolder) and folder.type_name == "Amendment"
+        assert len(root["agreements"]) == 0  # the folders that were there are untouched
+    app = start(monkeypatch, tmp_path)
+    assert app is not None
