@@ -23,7 +23,6 @@ def make_settings(tmp_path, **overrides):
         "partnership_cms.schemas": os.path.join(PROJECT, "schemas"),
         "partnership_cms.workflows": os.path.join(PROJECT, "workflows"),
         "partnership_cms.session_secret": "test-secret",
-        "retry.attempts": "3",
     }
     settings.update(overrides)
     return settings

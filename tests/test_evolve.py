@@ -159,3 +159,20 @@ def test_step_2_adds_the_folder_of_a_new_content_type(tmp_path, monkeypatch, cap
         assert len(root["agreements"]) == 0  # the folders that were there are untouched
     app = start(monkeypatch, tmp_path)
     assert app is not None
+
+
+def test_a_type_added_after_step_2_is_noticed_and_evolve_adds_its_folder(tmp_path):
+    """A new schema type needs no new evolve step: start-up names the command, evolve adds the folder."""
+    from partnership_cms import check_database
+    from partnership_cms.evolve import evolve
+
+    app = make_app(tmp_path, demo=False)
+    with app_request(app.registry) as request:
+        del request.root._items["amendments"]
+        request.root._count.change(-1)
+    with pytest.raises(DatabaseNotReady, match="partnership-cms evolve"):
+        check_database(app.registry, "development.ini")
+    with app_request(app.registry) as request:
+        assert evolve(request.root, app.registry) == []
+        assert "amendments" in request.root
+    check_database(app.registry, "development.ini")

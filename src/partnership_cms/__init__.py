@@ -21,13 +21,14 @@ def configure(settings):
     settings.setdefault("partnership_cms.workflows", os.path.join(PROJECT, "workflows"))
     settings.setdefault("tm.manager_hook", "pyramid_tm.explicit_manager")
     settings.setdefault("pyramid.default_locale_name", "sv")
-    settings.setdefault("retry.attempts", "3")
+    settings.setdefault("retry.attempts", "5")
     # pyramid_tm would ask for the user before traversal has found the root;
     # the audit trail records who did what instead.
     settings.setdefault("tm.annotate_user", "false")
     config = Configurator(settings=settings)
     # Transactions and retries first: every later feature writes inside them.
     config.include("pyramid_retry")
+    config.include(".retry")
     config.include("pyramid_tm")
     config.include("pyramid_zodbconn")
     config.include("pyramid_chameleon")
@@ -71,6 +72,6 @@ def check_database(registry, ini_path):
     conn = db.open(manager)
     try:
         with manager:
-            check_version(conn.root(), os.path.basename(ini_path))
+            check_version(conn.root(), os.path.basename(ini_path), registry)
     finally:
         conn.close()

@@ -93,18 +93,29 @@ def create_root(zodb_root, registry):
 
 
 def evolve(root, registry):
-    """Apply the missing steps in order; returns the numbers applied."""
+    """Apply the missing steps in order; returns the numbers applied.
+
+    Folders for content types added to schemas/ since are created every
+    time (step 2 is idempotent), since a new type needs no new code.
+    """
     applied = []
     for number, step in STEPS:
         if root.evolve_version < number:
             step(root, registry)
             root.evolve_version = number
             applied.append(number)
+    step_2_add_missing_folders(root, registry)
     return applied
 
 
-def check_version(zodb_root, ini_hint="development.ini"):
-    """Raise DatabaseNotReady unless the database is at the code's newest step."""
+def missing_folders(root, registry):
+    """Content folders that schemas/ declares but the database lacks."""
+    return sorted(s.container for s in get_schemas(registry).values() if s.container not in root)
+
+
+def check_version(zodb_root, ini_hint="development.ini", registry=None):
+    """Raise DatabaseNotReady unless the database is at the code's newest step
+    (and, given the registry, has a folder for every type in schemas/)."""
     root = app_root(zodb_root)
     if root is None:
         raise DatabaseNotReady(
@@ -117,3 +128,8 @@ def check_version(zodb_root, ini_hint="development.ini"):
         raise DatabaseNotReady(
             f"The database is at evolve step {root.evolve_version}, newer than this code "
             f"({LATEST}). Install the newer version of partnership-cms.")
+    missing = missing_folders(root, registry) if registry is not None else []
+    if missing:
+        raise DatabaseNotReady(
+            f"schemas/ declares types the database has no folder for ({', '.join(missing)}). "
+            f"Run: partnership-cms evolve {ini_hint}")
