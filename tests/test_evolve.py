@@ -176,3 +176,4 @@ def test_a_type_added_after_step_2_is_noticed_and_evolve_adds_its_folder(tmp_pat
         assert evolve(request.root, app.registry) == []
         assert "amendments" in request.root
     check_database(app.registry, "development.ini")
+    app.registry._zodb_databases[""].close()
