@@ -4,11 +4,19 @@ VENV := .venv
 BIN := $(VENV)/bin
 INI ?= development.ini
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+# axe-core for the browser tests, from npm (tests/browser/package-lock.json)
+BROWSER_DIR := tests/browser
+BROWSER_STAMP := $(BROWSER_DIR)/node_modules/.installed
+LOCALE := src/partnership_cms/locale
+DOMAIN := partnership_cms
+POT := $(LOCALE)/$(DOMAIN).pot
+LANGS := sv en
 
-.PHONY: help run test lint bench shell clean
+.PHONY: help run test lint bench shell i18n clean
 
 help:  ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,12 +24,20 @@ $(STAMP): setup.cfg pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+$(DEV_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,dev]'
+	touch $(DEV_STAMP)
+
+$(BROWSER_STAMP): $(BROWSER_DIR)/package.json $(BROWSER_DIR)/package-lock.json
+	npm ci --prefix $(BROWSER_DIR) --no-audit --no-fund
+	touch $(BROWSER_STAMP)
+
 run: $(STAMP)  ## serve on http://127.0.0.1:6543 (creates var/Data.fs with demo data on first run)
 	mkdir -p var
 	$(BIN)/partnership-cms init $(INI)
 	$(BIN)/pserve $(INI)
 
-test: $(STAMP)  ## run the whole test suite
+test: $(STAMP) $(BROWSER_STAMP)  ## run the whole test suite (browser tests need /usr/bin/chromium)
 	$(BIN)/pytest
 
 lint: $(STAMP)  ## ruff over src and tests
@@ -33,5 +49,19 @@ bench: $(STAMP)  ## benchmarks: print figures (never part of the tests)
 shell: $(STAMP)  ## a Python shell with the app's root (pshell)
 	$(BIN)/pshell $(INI)
 
+i18n: $(DEV_STAMP)  ## translations: extract the .pot (lingua), merge into sv/en .po, compile .mo (Babel)
+	cd src && $(CURDIR)/$(BIN)/pot-create --domain $(DOMAIN) --package-name partnership-cms \
+	  --package-version 0.1.0 --sort-output --no-linenumbers --keyword translate -o $(CURDIR)/$(POT).new partnership_cms
+	@# Keep the .pot (and so the .po and .mo files) untouched when only its date would change.
+	@if [ -f $(POT) ] && diff -q -I '^"POT-Creation-Date:' $(POT) $(POT).new >/dev/null; \
+	  then rm $(POT).new; else mv $(POT).new $(POT); fi
+	@for lang in $(LANGS); do \
+	  if [ -f $(LOCALE)/$$lang/LC_MESSAGES/$(DOMAIN).po ]; then \
+	    $(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete -D $(DOMAIN) \
+	      -i $(POT) -d $(LOCALE) -l $$lang || exit 1; \
+	  else $(BIN)/pybabel init -D $(DOMAIN) -i $(POT) -d $(LOCALE) -l $$lang || exit 1; fi; \
+	done
+	$(BIN)/pybabel compile --statistics -D $(DOMAIN) -d $(LOCALE)
+
 clean:  ## remove the virtualenv and local data
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var $(BROWSER_DIR)/node_modules
