@@ -8,6 +8,7 @@ import logging
 
 from pyramid.httpexceptions import HTTPException, HTTPForbidden, HTTPNotFound
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
+from pyramid_retry import is_last_attempt
 from ZODB.POSException import ConflictError
 
 from ..content.services import ContentInvalid
@@ -56,7 +57,9 @@ def invalid(exc, request):
 
 @exception_view_config(ConflictError, renderer="json")
 def conflict(exc, request):
-    log.warning("conflict after all retries: %s", exc)
+    # Earlier attempts are retried (their response is thrown away): log only the last.
+    if is_last_attempt(request):
+        log.warning("conflict after all retries, answered 409: %s", exc)
     return error_response(request, 409, "Conflict",
                           "Någon annan ändrade samma sak samtidigt. Läs in sidan och försök igen.")
 

@@ -10,6 +10,7 @@ search never returns what the caller may not see.
 """
 from __future__ import annotations
 
+import hashlib
 import random
 from types import SimpleNamespace
 
@@ -40,6 +41,7 @@ class SiteCatalog(Persistent):
         self.indexes["text"] = TextIndex("text", lexicon=Lexicon(Splitter(), CaseNormalizer()))
         self.docid_by_path = OLBTree()
         self.path_by_docid = LOBTree()
+        self.text_digests = LOBTree()  # docid -> SHA-256 of the text last indexed
 
     def docid_for(self, path, create=False):
         docid = self.docid_by_path.get(path)
@@ -79,7 +81,10 @@ def indexable(request, obj):
         dnr=data.get("dnr") or "",
         year=(dated.year if dated else obj.created.year),
         body=data.get("body") or "",
-        modified=obj.modified.isoformat(),
+        # To the minute: concurrent changes then share one key of the index
+        # (merged by BTrees) instead of all appending new keys at its end,
+        # which split buckets and made unrelated transactions conflict.
+        modified=obj.modified.isoformat(timespec="minutes"),
         title_sort=(obj.title or "").lower(),
         text=_text_of(obj),
         allowed=sorted(get_workflows(request.registry).view_principals(obj)),
@@ -88,10 +93,44 @@ def indexable(request, obj):
 
 
 def reindex(request, obj):
-    """(Re)index one object in the current transaction."""
+    """(Re)index one object in the current transaction.
+
+    Field and keyword indexes skip unchanged values themselves; the text
+    index would rewrite the document's word list every time, so it is
+    reindexed only when the text really changed (a workflow transition
+    usually changes none of it).
+    """
     catalog = request.root.catalog
     docid = catalog.docid_for(resource_path(obj), create=True)
-    catalog.indexes.reindex_doc(docid, indexable(request, obj))
+    record = indexable(request, obj)
+    digests = getattr(catalog, "text_digests", None)  # absent before evolve step 5
+    digest = hashlib.sha256(record.text.encode()).digest()
+    for name, index in catalog.indexes.items():
+        if name == "text" and digests is not None and digests.get(docid) == digest:
+            continue
+        index.reindex_doc(docid, record)
+    if digests is not None and digests.get(docid) != digest:
+        digests[docid] = digest
+
+
+# Above this many matches, newest-first pages come from walking the modified
+# index from its newest end, which stops after one page, instead of sorting
+# every match (whose cost grows with the size of the register).
+SCAN_THRESHOLD = 200
+
+
+def _newest_first(index, docids, stop):
+    """The first ``stop`` of ``docids``, newest change first."""
+    wanted = docids if hasattr(docids, "__contains__") else set(docids)
+    found = []
+    fwd = index._fwd_index  # hypatia's value -> docids; no public API walks it backwards
+    for key in reversed(fwd.keys()):
+        for docid in fwd[key]:
+            if docid in wanted:
+                found.append(docid)
+                if len(found) >= stop:
+                    return found
+    return found
 
 
 def search(request, principals, *, type=None, state=None, text=None, year=None, body=None,
@@ -115,7 +154,10 @@ def search(request, principals, *, type=None, state=None, text=None, year=None, 
     total = len(results)
     if sort not in FIELD_INDEXES:
         sort = "modified"
-    ids = list(results.sort(idx[sort], reverse=reverse, limit=start + size))[start:start + size]
+    if sort == "modified" and reverse and total > SCAN_THRESHOLD:
+        ids = _newest_first(idx["modified"], results.ids, start + size)[start:start + size]
+    else:
+        ids = list(results.sort(idx[sort], reverse=reverse, limit=start + size))[start:start + size]
     root = request.root
     objects = [find_resource(root, catalog.path_by_docid[docid]) for docid in ids]
     return objects, total

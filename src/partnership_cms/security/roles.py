@@ -5,21 +5,24 @@ gives); local roles (Owner, justerare, ...) are held on one object. Both
 become ``role:<name>`` principals, so a permission map can name either.
 """
 from pyramid.authorization import Authenticated, Everyone
+from pyramid.i18n import TranslationStringFactory
+
+_ = TranslationStringFactory("partnership_cms")  # titles are shown in the UI
 
 GLOBAL_ROLES = {
-    "officer": "Handläggare",
-    "director": "Förvaltningschef",
-    "clerk": "Registrator",
-    "ks_chair": "Kommunstyrelsens ordförande",
-    "ks_member": "Kommunstyrelsens ledamot",
-    "kf_chair": "Kommunfullmäktiges ordförande",
-    "kf_member": "Kommunfullmäktiges ledamot",
-    "auditor": "Revisor",
-    "admin": "Systemförvaltare",
+    "officer": _("Handläggare"),
+    "director": _("Förvaltningschef"),
+    "clerk": _("Registrator"),
+    "ks_chair": _("Kommunstyrelsens ordförande"),
+    "ks_member": _("Kommunstyrelsens ledamot"),
+    "kf_chair": _("Kommunfullmäktiges ordförande"),
+    "kf_member": _("Kommunfullmäktiges ledamot"),
+    "auditor": _("Revisor"),
+    "admin": _("Systemförvaltare"),
 }
 LOCAL_ROLES = {
-    "Owner": "Ägare (handläggaren som skapade ärendet)",
-    "Adjuster": "Justerare",
+    "Owner": _("Ägare (handläggaren som skapade ärendet)"),
+    "Adjuster": _("Justerare"),
 }
 # Pseudo-roles that a permission map may name.
 PSEUDO_ROLES = {"Anonymous": Everyone, "Authenticated": Authenticated}

@@ -8,6 +8,7 @@ SHA-256 hash, so a copy of the database holds no usable token.
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import secrets
 
@@ -18,10 +19,19 @@ from persistent import Persistent
 
 from .roles import GLOBAL_ROLES
 
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-# Verifying against this keeps a login for an unknown user as slow as a real one,
-# so response time does not tell whether a user exists.
-_DUMMY_HASH = _hasher.hash("not a real password")
+# argon2id with OWASP's recommended minimum (19 MiB, 2 passes, 1 lane): the
+# library's default of 64 MiB per hash made each concurrent log-in cost a
+# server thread 64 MiB. Old hashes keep verifying; check_needs_rehash could
+# upgrade them at the next log-in.
+_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+
+
+@functools.cache
+def _dummy_hash():
+    """A hash to verify against for unknown users, so a log-in for an
+    unknown user takes as long as one for a real user (made on first use,
+    not at import)."""
+    return _hasher.hash("not a real password")
 
 
 class User(Persistent):
@@ -65,7 +75,7 @@ class Principals(Persistent):
         """The active user with this login and password, or None."""
         user = self.users.get(login)
         if user is None:
-            _hasher.verify(_DUMMY_HASH, "not a real password")
+            _hasher.verify(_dummy_hash(), "not a real password")
             return None
         if user.active and user.check_password(password):
             return user

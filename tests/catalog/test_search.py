@@ -1,0 +1,51 @@
+"""Catalog search: permissions, newest-first paging over large registers,
+and text reindexing only when the text changed."""
+import datetime
+
+from partnership_cms import catalog
+from partnership_cms.content.services import create_content
+from partnership_cms.scripting import act_as, app_request
+from partnership_cms.security.policy import search_principals
+
+
+def test_large_register_pages_newest_first(app):
+    with app_request(app.registry) as request:
+        act_as(request, request.root.principals.users["officer"])
+        objs = [create_content(request, "Proposal", {"title": f"Ärende {i}"})
+                for i in range(catalog.SCAN_THRESHOLD + 30)]
+        # One case changed later than all the others: it must head the list.
+        later = objs[7]
+        later.modified = datetime.datetime.now(datetime.UTC) + datetime.timedelta(minutes=5)
+        catalog.reindex(request, later)
+    with app_request(app.registry) as request:
+        act_as(request, request.root.principals.users["officer"])
+        principals = search_principals(request)
+        page1, total = catalog.search(request, principals, type="Proposal", state="draft")
+        page2, _ = catalog.search(request, principals, type="Proposal", state="draft", start=25)
+        assert total == catalog.SCAN_THRESHOLD + 30  # the seed case is before KS, not a draft
+        assert page1[0].title == "Ärende 7"
+        assert len(page1) == len(page2) == 25
+        assert not {o.__name__ for o in page1} & {o.__name__ for o in page2}
+        # Newest first, to the minute the index keeps.
+        minutes = [o.modified.replace(second=0, microsecond=0) for o in page1 + page2]
+        assert minutes == sorted(minutes, reverse=True)
+        # Someone who may not see drafts finds none of them.
+        act_as(request, request.root.principals.users["ks_member"])
+        assert catalog.search(request, search_principals(request), type="Proposal", state="draft")[1] == 0
+
+
+def test_text_is_reindexed_only_when_it_changes(app):
+    with app_request(app.registry) as request:
+        act_as(request, request.root.principals.users["officer"])
+        obj = create_content(request, "Proposal", {"title": "Bibliotek i Flemingsberg"})
+        cat = request.root.catalog
+        docid = cat.docid_for("/proposals/" + obj.__name__)
+        words_before = cat.indexes["text"].index._docwords[docid]
+        obj.state = "review"
+        catalog.reindex(request, obj)
+        assert cat.indexes["text"].index._docwords[docid] is words_before
+        obj.data["title"] = "Simhall i Flemingsberg"
+        catalog.reindex(request, obj)
+        principals = search_principals(request)
+        assert catalog.search(request, principals, text="Simhall")[1] == 1
+        assert catalog.search(request, principals, text="Bibliotek")[1] == 0
