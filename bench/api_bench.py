@@ -568,6 +568,19 @@ def run_ours(db, size, args, log_dir):
         figures["search"] = scenario(server, "@search type+state, 25 rows", search,
                                      seconds=seconds, warmup=40)
 
+        # HTML pages (issue 3): what a browser asks for, rendered from the same services.
+        html_headers = {"Accept": "text/html", "Authorization": "Bearer " + officer}
+        page_requests = {
+            "start": ("start page  GET / (Mina uppgifter)", lambda i, rng: ("GET", "/", None, html_headers)),
+            "register": ("register page  GET /proposals?state=draft",
+                         lambda i, rng: ("GET", "/proposals?state=draft", None, html_headers)),
+            "document": ("document page  GET /proposals/<id>",
+                         lambda i, rng: ("GET", "/proposals/" + rng.choice(names), None, html_headers)),
+        }
+        for key, (label, make) in page_requests.items():
+            figures["html_" + key] = scenario(server, label, make, seconds=seconds, warmup=40)
+        figures["rss_before_verify_mb"] = server.rss_mb()[0]
+
         created = collections.deque()
         rng_payload = random.Random(size)
         payload_lock = threading.Lock()
@@ -699,6 +712,9 @@ def report(ours, base, sizes):
             ("transition", f["transition"], commit, "bare commit",
              TARGETS["transition_vs_commit"], PLONE["transition"]),
             ("audit verify", f["verify"], None, None, None, None),
+            ("start page", f["html_start"], None, None, None, None),
+            ("register page", f["html_register"], None, None, None, None),
+            ("document page", f["html_document"], None, None, None, None),
         ]
         for label, r, ref, ref_name, target, plone in rows:
             parts = [f"{label:<13} {r.rps:8.1f} req/s  p50 {r.pct(50):7.1f} ms  "
@@ -716,6 +732,8 @@ def report(ours, base, sizes):
         print(f"  start-up      {f['startup_s']:.2f} s from process start to the first response "
               f"(import {f['import_s']:.2f} s, main() {f['main_s']:.2f} s) "
               f"(target < {TARGETS['startup_s']:g} s: {startup_ok})")
+        print(f"  memory        RSS {f['rss_before_verify_mb']:.0f} MB after the reads, before the "
+              "create/transition/verify runs")
         memory = (f"  memory        RSS {f['rss_mb']:.0f} MB after the scenarios "
                   f"(peak {f['rss_peak_mb']:.0f} MB, {f['rss_start_mb']:.0f} MB after start)")
         if size == sizes[0]:
