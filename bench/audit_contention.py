@@ -10,14 +10,16 @@ audit entry. A ConflictError is counted, the transaction aborted and re-run
   (a) global chain: one Persistent head (seq, hash) that every write
       updates, entries in a BTree keyed by the global seq;
   (b) per-object chains as implemented: the real ``AuditLog`` class
-      (``audit/log.py``): heads by chain, entries by (chain, seq), plus its
-      time and actor indexes;
-  (c) (b) without the time and actor indexes: the same ``AuditLog`` data
-      but ``append`` writes only ``entries`` and ``heads``; shows how much
-      of (b)'s remaining conflicts those two indexes cause;
-  (d) (b) with the time index split into 16 separate BTrees and the actor
-      index into one BTree per actor: a possible fix for what (c) shows,
-      not in src.
+      (``audit/log.py``): heads by chain, each entry its own record under
+      (chain, seq), the time index split into 16 separate BTrees (by the
+      chain) and the actor index into one BTree per actor, and the
+      ``readCurrent`` of the seals that makes an append conflict with a
+      concurrent seal;
+  (c) (b) without the time and actor indexes: ``append`` writes only the
+      entry, ``entries`` and ``heads``; shows what the two indexes still cost;
+  (d) the previous layout (before evolve step 4): entry dicts inside the
+      ``entries`` buckets, one ``by_time`` BTree and one ``by_actor`` BTree
+      shared by all writers.
 
 Prints commits/second and conflicts per commit. ``--work-ms`` adds CPU
 work (holding the GIL, like a request's validation, indexing and JSON)
@@ -47,7 +49,15 @@ from BTrees.OOBTree import OOBTree
 from persistent import Persistent
 from ZODB.POSException import ConflictError
 
-from partnership_cms.audit.log import GENESIS, AuditLog, entry_hash, state_digest, utcnow_iso
+from partnership_cms.audit.log import (
+    GENESIS,
+    TIME_SHARDS,
+    AuditEntry,
+    AuditLog,
+    entry_hash,
+    state_digest,
+    utcnow_iso,
+)
 from partnership_cms.content.models import Content
 
 OBJECTS = 4000  # content objects; each writer thread walks its own share
@@ -82,58 +92,51 @@ class GlobalAuditLog(Persistent):
 
 
 class ChainsOnlyAuditLog(AuditLog):
-    """(c): the real AuditLog with ``append`` cut down to entries and heads."""
+    """(c): the real AuditLog with ``append`` cut down to the entry, entries and heads."""
 
     def append(self, chain, fields):
+        self._read_seals_current()
         seq, prev = self.heads.get(chain, (0, GENESIS))
         entry = dict(fields, chain=chain, seq=seq + 1, prev=prev)
         entry["hash"] = entry_hash(entry)
-        self.entries[(chain, entry["seq"])] = entry
+        self.entries[(chain, entry["seq"])] = AuditEntry(entry)
         self.heads[chain] = (entry["seq"], entry["hash"])
         return entry
 
 
-SHARDS = 16
+class PreviousAuditLog(Persistent):
+    """(d): the AuditLog as it was before evolve step 4: entry dicts stored in
+    the ``entries`` buckets (every append rewrites a bucket of up to 30), and
+    one time tree and one actor tree that every writer inserts at the end of.
 
-
-class ShardedIndexAuditLog(AuditLog):
-    """(d): a possible fix, not in src: the real AuditLog's entries and heads,
-    but the time index split into SHARDS separate BTrees (shard from the
-    chain) and the actor index into one BTree per actor.
-
-    Separate trees matter: a BTree insert calls ``readCurrent`` on every
-    internal node it passes, so a bucket split anywhere under a shared root
-    conflicts with every transaction that inserted into that tree. Reading
-    in time order merges the shards (``heapq.merge``)."""
+    A BTree insert calls ``readCurrent`` on every internal node it passes, so
+    a bucket split anywhere under a shared root conflicts with every
+    transaction that inserted into that tree meanwhile."""
 
     def __init__(self):
-        super().__init__()
-        self.time_shards = tuple(OOBTree() for _ in range(SHARDS))  # (time, chain, seq) -> None
-        self.actor_trees = OOBTree()  # actor -> OOBTree((time, chain, seq) -> None)
+        self.entries = OOBTree()  # (chain, seq) -> entry dict
+        self.heads = OOBTree()
+        self.by_time = OOBTree()  # (time, chain, seq) -> None
+        self.by_actor = OOBTree()  # (actor, time, chain, seq) -> None
 
     def append(self, chain, fields):
         seq, prev = self.heads.get(chain, (0, GENESIS))
         entry = dict(fields, chain=chain, seq=seq + 1, prev=prev)
         entry["hash"] = entry_hash(entry)
-        key = (entry["time"], chain, entry["seq"])
         self.entries[(chain, entry["seq"])] = entry
         self.heads[chain] = (entry["seq"], entry["hash"])
-        shard = int(hashlib.sha256(chain.encode()).hexdigest()[:8], 16) % SHARDS
-        self.time_shards[shard][key] = None
-        actor = entry.get("actor") or ""
-        tree = self.actor_trees.get(actor)
-        if tree is None:
-            tree = self.actor_trees[actor] = OOBTree()
-        tree[key] = None
+        self.by_time[(entry["time"], chain, entry["seq"])] = None
+        self.by_actor[(entry.get("actor") or "", entry["time"], chain, entry["seq"])] = None
         return entry
 
 
 DESIGNS = {
     "a": ("(a) one global chain head", GlobalAuditLog),
-    "b": ("(b) per-object chains (AuditLog, as in src)", AuditLog),
+    "b": (f"(b) per-object chains (AuditLog as in src: entry records, {TIME_SHARDS} "
+          f"time trees, one tree per actor)", AuditLog),
     "c": ("(c) = (b) without the time and actor indexes", ChainsOnlyAuditLog),
-    "d": (f"(d) = (b) with {SHARDS} time-index trees, one tree per actor",
-          ShardedIndexAuditLog),
+    "d": ("(d) previous AuditLog: entries in buckets, one time tree, one actor tree",
+          PreviousAuditLog),
 }
 
 

@@ -177,3 +177,82 @@ def test_a_type_added_after_step_2_is_noticed_and_evolve_adds_its_folder(tmp_pat
         assert "amendments" in request.root
     check_database(app.registry, "development.ini")
     app.registry._zodb_databases[""].close()
+
+
+def to_old_audit_layout(log):
+    """The audit log as steps 1-3 stored it: entry dicts inside the ``entries``
+    buckets, one ``by_time`` tree of (time, chain, seq), one ``by_actor`` tree
+    of (actor, time, chain, seq)."""
+    from BTrees.OOBTree import OOBTree
+
+    by_time, by_actor = OOBTree(), OOBTree()
+    for (chain, seq), record in list(log.entries.items()):
+        entry = dict(record.data)
+        log.entries[(chain, seq)] = entry
+        by_time[(entry["time"], chain, seq)] = None
+        by_actor[(entry.get("actor") or "", entry["time"], chain, seq)] = None
+    del log.time_shards, log.actors
+    log.by_time, log.by_actor = by_time, by_actor
+
+
+def test_step_4_moves_the_audit_log_to_its_new_layout(tmp_path, monkeypatch, capsys):
+    from partnership_cms.api.views import verify_all
+    from partnership_cms.audit.log import TIME_SHARDS, AuditEntry
+    from partnership_cms.evolve import step_4_audit_log_layout
+
+    make_app(tmp_path).registry._zodb_databases[""].close()  # demo users and the seed case
+    with stored_root(tmp_path) as root:
+        log = root.audit_log
+        log.seal("test")
+        before = {"all": list(log.find()), "officer": list(log.find(actor="officer")),
+                  "verify": verify_all(root).as_dict()}
+        assert before["verify"]["valid"] and before["verify"]["seals"] == 1
+        to_old_audit_layout(log)
+        root.evolve_version = 3
+    with stored_root(tmp_path) as root:
+        log = root.audit_log
+        assert isinstance(next(iter(log.entries.values())), dict) and "by_time" in log.__dict__
+
+    assert run_cli(monkeypatch, tmp_path, "evolve") == 0
+    # Step 4 and every later step (5: catalog digests, 6: imports).
+    assert f"Applied evolve steps {list(range(4, LATEST + 1))}." in capsys.readouterr().out
+
+    with stored_root(tmp_path) as root:
+        log = root.audit_log
+        assert root.evolve_version == LATEST
+        assert "by_time" not in log.__dict__ and "by_actor" not in log.__dict__
+        assert all(isinstance(e, AuditEntry) for e in log.entries.values())
+        assert len(log.time_shards) == TIME_SHARDS
+        assert sum(len(t) for t in log.time_shards) == len(log.entries)
+        assert sum(len(t) for t in log.actors.values()) == len(log.entries)
+        after = {"all": list(log.find()), "officer": list(log.find(actor="officer")),
+                 "verify": verify_all(root).as_dict()}
+        assert after == before
+        step_4_audit_log_layout(root, None)  # idempotent
+        assert list(log.find()) == before["all"] and verify_all(root).as_dict() == before["verify"]
+    assert start(monkeypatch, tmp_path) is not None  # serves now
+
+
+def test_step_4_keeps_tampering_from_before_the_migration_visible(tmp_path):
+    from partnership_cms.api.views import verify_all
+    from partnership_cms.evolve import evolve
+
+    make_app(tmp_path).registry._zodb_databases[""].close()
+    with stored_root(tmp_path) as root:
+        root.audit_log.seal("test")
+        to_old_audit_layout(root.audit_log)
+        root.evolve_version = 3
+        key = next(iter(root.audit_log.by_time.keys()))
+        del root.audit_log.by_time[key]  # an index key removed behind the app's back
+    app = configure(make_settings(tmp_path)).make_wsgi_app()
+    try:
+        with app_request(app.registry, root_required=False) as request:
+            from pyramid_zodbconn import get_connection
+
+            root = get_connection(request).root()[APP_KEY]
+            assert evolve(root, app.registry) == list(range(4, LATEST + 1))
+            result = verify_all(root).as_dict()
+        assert result["valid"] is False
+        assert "changed or deleted" in result["first_invalid"]["reason"]
+    finally:
+        app.registry._zodb_databases[""].close()

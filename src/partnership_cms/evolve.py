@@ -56,6 +56,48 @@ def step_3_index_local_roles(root, registry):
             indexes["local_roles"].reindex_doc(docid, indexable(request, obj))
 
 
+def step_4_audit_log_layout(root, registry):
+    """The audit trail's new layout (docs/audit.md): each entry its own record,
+    the time index split into separate trees, one actor tree per actor.
+
+    Every entry dict is wrapped in an ``AuditEntry``; the keys of the old
+    single ``by_time`` and ``by_actor`` trees are moved, as they are, into the
+    time shards and the actor trees (not rebuilt from the entries, so that a
+    trail tampered with before the migration still fails verification the
+    same way). Hashes, heads and seals are unchanged. Idempotent.
+    """
+    from BTrees.OOBTree import OOBTree as Tree
+
+    from .audit.log import TIME_SHARDS, AuditEntry, shard_of
+
+    log = root.audit_log
+    log._p_activate()
+    for key, stored in list(log.entries.items()):
+        if not isinstance(stored, AuditEntry):
+            log.entries[key] = AuditEntry(stored)
+    state = log.__dict__
+    if "time_shards" not in state:
+        log.time_shards = tuple(Tree() for _ in range(TIME_SHARDS))
+        old = state.get("by_time")
+        keys = old.keys() if old is not None else (
+            (e.data["time"], chain, seq) for (chain, seq), e in log.entries.items())
+        for time, chain, seq in keys:
+            log.time_shards[shard_of(chain)][(time, chain, seq)] = None
+    if "actors" not in state:
+        log.actors = actors = Tree()
+        old = state.get("by_actor")
+        keys = old.keys() if old is not None else (
+            (e.data.get("actor") or "", e.data["time"], chain, seq)
+            for (chain, seq), e in log.entries.items())
+        for actor, time, chain, seq in keys:
+            if actor not in actors:
+                actors[actor] = Tree()
+            actors[actor][(time, chain, seq)] = None
+    for name in ("by_time", "by_actor"):
+        if name in state:
+            delattr(log, name)
+
+
 def _request_for(root, registry):
     from pyramid.request import Request
 
@@ -74,10 +116,36 @@ def _find(root, path):
         return None
 
 
+def step_5_catalog_text_digests_and_minutes(root, registry):
+    """The catalog remembers a digest of each document's indexed text (so
+    unchanged text is not reindexed) and keeps modification times to the minute."""
+    from BTrees.LOBTree import LOBTree
+
+    from .catalog import indexable
+
+    catalog = root.catalog
+    if getattr(catalog, "text_digests", None) is None:
+        catalog.text_digests = LOBTree()
+    request = _request_for(root, registry)
+    for docid, path in catalog.path_by_docid.items():
+        obj = _find(root, path)
+        if obj is not None:
+            catalog.indexes["modified"].reindex_doc(docid, indexable(request, obj))
+
+
+def step_6_imports(root, registry):
+    """Imported files: SHA-256 of the file -> path of what it became (no duplicates)."""
+    if getattr(root, "imports", None) is None:
+        root.imports = OOBTree()
+
+
 STEPS = [
     (1, step_1_create_structure),
     (2, step_2_add_missing_folders),
     (3, step_3_index_local_roles),
+    (4, step_4_audit_log_layout),
+    (5, step_5_catalog_text_digests_and_minutes),
+    (6, step_6_imports),
 ]
 LATEST = STEPS[-1][0]
 

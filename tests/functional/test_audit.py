@@ -7,10 +7,21 @@ from contextlib import contextmanager
 import pytest
 import transaction
 import ZODB
+from ZODB.POSException import ConflictError
 
 from conftest import make_settings
 from partnership_cms import cli
-from partnership_cms.audit.log import GENESIS, entry_hash
+from partnership_cms.audit import verify_log
+from partnership_cms.audit.log import (
+    GENESIS,
+    TIME_SHARDS,
+    AuditEntry,
+    AuditLog,
+    SealedTimeError,
+    entry_hash,
+    shard_of,
+    utcnow_iso,
+)
 from partnership_cms.scripting import act_as, app_request
 from partnership_cms.security import accounts
 
@@ -196,8 +207,9 @@ def test_demo_data_and_a_whole_case_verify(api, seed_url):
 
 def test_altered_entry_is_named(app, api, seed_url):
     with stored_root(app_db(app)) as root:
-        entries = root.audit_log.entries
-        entries[(seed_url, 2)] = dict(entries[(seed_url, 2)], details={"changes": []})
+        entries = root.audit_log.entries  # an entry record replaced by another
+        entries[(seed_url, 2)] = AuditEntry(dict(entries[(seed_url, 2)].data,
+                                                 details={"changes": []}))
 
     result = verify(api)
     assert result["valid"] is False
@@ -205,12 +217,23 @@ def test_altered_entry_is_named(app, api, seed_url):
     assert "altered" in result["first_invalid"]["reason"]
 
 
+def test_entry_changed_inside_its_record_is_named(app, api, seed_url):
+    with stored_root(app_db(app)) as root:
+        record = root.audit_log.entries[(seed_url, 3)]
+        record.data["actor"] = "director"
+        record._p_changed = True
+
+    first = verify(api)["first_invalid"]
+    assert (first["chain"], first["seq"]) == (seed_url, 3)
+    assert "altered" in first["reason"]
+
+
 def test_rehashed_entry_breaks_the_link_to_the_next(app, api, seed_url):
     with stored_root(app_db(app)) as root:
         entries = root.audit_log.entries
-        forged = dict(entries[(seed_url, 2)], actor="director")
+        forged = dict(entries[(seed_url, 2)].data, actor="director")
         forged["hash"] = entry_hash(forged)
-        entries[(seed_url, 2)] = forged
+        entries[(seed_url, 2)] = AuditEntry(forged)
 
     first = verify(api)["first_invalid"]
     assert (first["chain"], first["seq"]) == (seed_url, 3)
@@ -248,9 +271,10 @@ def test_deleting_a_whole_chain_is_caught_by_the_seal(app, api, chain):
     with stored_root(app_db(app)) as root:
         log = root.audit_log
         for entry in log.chain(chain):  # every trace: entries, head and both indexes
+            key = (entry["time"], chain, entry["seq"])
             del log.entries[(chain, entry["seq"])]
-            del log.by_time[(entry["time"], chain, entry["seq"])]
-            del log.by_actor[(entry["actor"] or "", entry["time"], chain, entry["seq"])]
+            del log.time_shards[shard_of(chain)][key]
+            del log.actors[entry["actor"] or ""][key]
         del log.heads[chain]
 
     result = verify(api)
@@ -297,7 +321,8 @@ def test_audit_verify_command(app, api, tmp_path, monkeypatch, capsys, seed_url)
     try:
         with stored_root(db) as root:
             entries = root.audit_log.entries
-            entries[(seed_url, 3)] = dict(entries[(seed_url, 3)], comment="Ändrat i efterhand.")
+            entries[(seed_url, 3)] = AuditEntry(dict(entries[(seed_url, 3)].data,
+                                                     comment="Ändrat i efterhand."))
     finally:
         db.close()
 
@@ -305,3 +330,119 @@ def test_audit_verify_command(app, api, tmp_path, monkeypatch, capsys, seed_url)
     report = json.loads(capsys.readouterr().out)
     assert report["valid"] is False
     assert (report["first_invalid"]["chain"], report["first_invalid"]["seq"]) == (seed_url, 3)
+
+
+# -- seals and concurrent appends (two connections straight on ZODB) ------------------------
+@pytest.fixture
+def two_connections(tmp_path):
+    """Two connections, each with its own transaction manager, to one AuditLog."""
+    db = ZODB.DB(str(tmp_path / "race.fs"))
+    managers = [transaction.TransactionManager(explicit=True) for _ in range(2)]
+    conns = [db.open(m) for m in managers]
+    with managers[0]:
+        log = conns[0].root()["log"] = AuditLog()
+        for n in range(40):  # some entries, so the time index has buckets of its own
+            log.append(f"/proposals/ks-2026-{n % 7}", entry_fields("officer"))
+    try:
+        yield list(zip(managers, conns, strict=True))
+    finally:
+        for conn in conns:
+            conn.close()
+        db.close()
+
+
+def entry_fields(actor):
+    return {"time": utcnow_iso(), "action": "edit", "actor": actor, "roles": [actor],
+            "details": {}}
+
+
+def test_a_seal_committed_during_an_append_makes_the_append_retry(two_connections):
+    (request_tm, request_conn), (cron_tm, cron_conn) = two_connections
+    request_tm.begin()
+    fields = entry_fields("director")  # record() runs: the entry's time is taken
+    request_conn.root()["log"].append("/proposals/ks-2026-1", fields)
+
+    with cron_tm:  # audit-seal runs and commits meanwhile
+        seal = cron_conn.root()["log"].seal("cron")
+    assert seal["entries"] == 40  # the request's entry is not committed yet
+
+    with pytest.raises(ConflictError):
+        request_tm.commit()
+    request_tm.abort()
+    with request_tm:  # pyramid_retry re-runs the request: a new time, after the seal
+        request_conn.root()["log"].append("/proposals/ks-2026-1", entry_fields("director"))
+
+    with cron_tm:
+        log = cron_conn.root()["log"]
+        assert len(log.entries) == 41
+        assert verify_log(log).ok
+        seal = log.seal("cron")
+    assert seal["entries"] == 41
+    with cron_tm:
+        assert verify_log(cron_conn.root()["log"]).ok
+
+
+def test_an_append_committed_during_a_seal_makes_the_seal_retry(two_connections):
+    (request_tm, request_conn), (cron_tm, cron_conn) = two_connections
+    cron_tm.begin()
+    cron_conn.root()["log"]._p_activate()  # the seal's snapshot starts here
+    with request_tm:  # a request appends and commits while the seal runs
+        request_conn.root()["log"].append("/proposals/ks-2026-2", entry_fields("clerk"))
+    seal = cron_conn.root()["log"].seal("cron")
+    assert seal["entries"] == 40  # its snapshot misses the request's entry
+
+    with pytest.raises(ConflictError):
+        cron_tm.commit()
+    cron_tm.abort()
+    with cron_tm:
+        assert cron_conn.root()["log"].seal("cron")["entries"] == 41
+    with cron_tm:
+        assert verify_log(cron_conn.root()["log"]).ok
+
+
+def test_an_entry_time_not_after_the_last_seal_is_refused(two_connections):
+    (tm, conn), _ = two_connections
+    with tm:
+        log = conn.root()["log"]
+        early = entry_fields("officer")  # taken before the seal: a clock behind
+        seal = log.seal("cron")
+        with pytest.raises(SealedTimeError):
+            log.append("/proposals/ks-2026-1", early)
+        with pytest.raises(SealedTimeError):
+            log.append("/proposals/ks-2026-1", dict(early, time=seal["time"]))
+        assert len(log.entries) == 40
+        log.append("/proposals/ks-2026-1", entry_fields("officer"))
+        assert verify_log(log).ok
+
+
+def test_entries_are_records_and_the_indexes_are_sharded(two_connections):
+    (tm, conn), _ = two_connections
+    with tm:
+        log = conn.root()["log"]
+        stored = log.entries[("/proposals/ks-2026-0", 1)]
+        assert isinstance(stored, AuditEntry) and stored._p_oid is not None
+        assert log.get("/proposals/ks-2026-0", 1) == stored.data
+        assert len(log.time_shards) == TIME_SHARDS
+        used = {shard_of(f"/proposals/ks-2026-{n}") for n in range(7)}
+        assert sum(len(t) for t in log.time_shards) == 40 and len(used) > 1
+        assert list(log.actors.keys()) == ["officer"] and len(log.actors["officer"]) == 40
+        times = [e["time"] for e in log.find()]
+        assert len(times) == 40 and times == sorted(times, reverse=True)
+
+
+def test_all_seal_digests_in_one_pass_match_one_pass_per_seal(two_connections):
+    (tm, conn), _ = two_connections
+    for round_ in range(3):
+        with tm:
+            log = conn.root()["log"]
+            for n in range(20):
+                log.append(f"/agreements/a-{n}", entry_fields(USERS[n % len(USERS)]))
+            log.seal(f"cron {round_}")
+    with tm:
+        log = conn.root()["log"]
+        times = [s["time"] for s in log.seals]
+        digests = log.digests_at(times)
+        assert [digests[t] for t in times] == [log.digest_until(t) for t in times]
+        assert [digests[t] for t in times] == [(s["digest"], s["entries"]) for s in log.seals]
+        assert [s["entries"] for s in log.seals] == [60, 80, 100]
+        assert verify_log(log).ok and verify_log(log).seals == 3

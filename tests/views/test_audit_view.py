@@ -15,6 +15,7 @@ import webtest
 import yaml
 
 from conftest import PROJECT, make_app
+from partnership_cms.audit.log import AuditEntry
 from partnership_cms.scripting import app_request
 
 NASTY = '<script>alert(1)</script> "quotes"'
@@ -191,7 +192,8 @@ def test_verify_on_demo_data_and_after_tampering(app, auditor, seed_url):
 
     with app_request(app.registry) as request:  # behind the application's back
         entries = request.root.audit_log.entries
-        entries[(seed_url, 2)] = dict(entries[(seed_url, 2)], details={"changes": []})
+        entries[(seed_url, 2)] = AuditEntry(dict(entries[(seed_url, 2)].data,
+                                                 details={"changes": []}))
 
     res = auditor.get("/audit/verify", headers=HTML)
     assert "Kedjan är bruten." in res.text

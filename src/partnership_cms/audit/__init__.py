@@ -3,7 +3,7 @@ transaction as the change (so a rolled-back or retried change leaves no entry).
 """
 from pyramid.traversal import resource_path
 
-from .log import AuditAction, AuditLog, state_digest  # noqa: F401
+from .log import AuditAction, AuditEntry, AuditLog, state_digest  # noqa: F401
 from .verify import verify_log  # noqa: F401
 
 

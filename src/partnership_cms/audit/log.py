@@ -8,7 +8,9 @@ and pyramid_retry re-runs the loser. A periodic *seal* (``partnership-cms
 audit-seal``) hashes every entry up to a moment into a global chain of seals,
 so deleting a whole object chain is detected as well.
 
-Entries are plain dicts (immutable once written). Each carries: seq (within
+Entries are plain dicts (immutable once written), each stored in its own
+small persistent record (``AuditEntry``); read them through ``AuditLog.get``,
+``chain``, ``items`` or ``find``, which return the dicts. Each carries: seq (within
 its chain), time (UTC, ISO 8601), action, actor, roles, chain, path, type,
 dnr, details, state_digest (a hash of the object as the change left it),
 prev (the previous entry's hash) and hash (over all the rest).
@@ -17,7 +19,9 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import heapq
 import json
+import zlib
 from enum import StrEnum
 
 from BTrees.OOBTree import OOBTree
@@ -68,28 +72,110 @@ def state_digest(obj):
     })).hexdigest()
 
 
+class AuditEntry(Persistent):
+    """One entry as its own small record, so an append writes about one entry
+    instead of rewriting a bucket of up to 30. Never changed after writing."""
+
+    def __init__(self, data):
+        self.data = data
+
+
+def entry_data(stored):
+    """The entry dict of what ``entries`` holds (an AuditEntry; a bare dict in a
+    log not yet migrated by evolve step 4, or put there behind the app's back)."""
+    if stored is None:
+        return None
+    return stored.data if isinstance(stored, AuditEntry) else stored
+
+
+class SealedTimeError(ValueError):
+    """An entry's time is not after the last seal's time (clocks of several servers)."""
+
+
+TIME_SHARDS = 16
+_KEY_MAX = ("\uffff", float("inf"))  # after every (chain, seq) of one time
+
+
+def shard_of(chain):
+    """The time-index tree of ``chain``: stable across processes (crc32, not hash())."""
+    return zlib.crc32(chain.encode("utf-8")) % TIME_SHARDS
+
+
 class AuditLog(Persistent):
+    """The trail. ``entries`` maps (chain, seq) to an AuditEntry; ``heads`` maps a
+    chain to its last (seq, hash); the time index is split into TIME_SHARDS
+    separate OOBTrees of (time, chain, seq) (the shard from the chain), and the
+    actor index into one OOBTree of (time, chain, seq) per actor. Separate trees
+    keep concurrent appends from conflicting on bucket splits under a shared
+    root (measured in docs/audit.md); readers merge them in time order."""
+
     def __init__(self):
-        self.entries = OOBTree()  # (chain, seq) -> entry
+        self.entries = OOBTree()  # (chain, seq) -> AuditEntry
         self.heads = OOBTree()  # chain -> (seq, hash)
-        self.by_time = OOBTree()  # (time, chain, seq) -> None
-        self.by_actor = OOBTree()  # (actor, time, chain, seq) -> None
+        # TIME_SHARDS trees of (time, chain, seq) -> None, the shard from the chain
+        self.time_shards = tuple(OOBTree() for _ in range(TIME_SHARDS))
+        self.actors = OOBTree()  # actor -> OOBTree((time, chain, seq) -> None)
         self.seals = PersistentList()  # the global chain of seals
 
+    # -- writing ---------------------------------------------------------------------------
     def append(self, chain, fields):
-        """Append an entry to ``chain``; returns the stored entry."""
+        """Append an entry to ``chain``; returns the stored entry (a dict)."""
+        last_seal = self._read_seals_current()
+        if last_seal is not None and fields["time"] <= last_seal["time"]:
+            raise SealedTimeError(
+                f"audit entry time {fields['time']} is not after the last seal "
+                f"({last_seal['time']}): is this server's clock behind?")
         seq, prev = self.heads.get(chain, (0, GENESIS))
         entry = dict(fields, chain=chain, seq=seq + 1, prev=prev)
         entry["hash"] = entry_hash(entry)
-        self.entries[(chain, entry["seq"])] = entry
+        key = (entry["time"], chain, entry["seq"])
+        self.entries[(chain, entry["seq"])] = AuditEntry(entry)
         self.heads[chain] = (entry["seq"], entry["hash"])
-        self.by_time[(entry["time"], chain, entry["seq"])] = None
-        self.by_actor[(entry.get("actor") or "", entry["time"], chain, entry["seq"])] = None
+        self.time_shards[shard_of(chain)][key] = None
+        self._actor_tree(entry.get("actor") or "", create=True)[key] = None
         return entry
+
+    def _read_seals_current(self):
+        """The last seal, and make a seal committed meanwhile conflict with this transaction.
+
+        Without ``readCurrent`` nothing would make an append conflict with a
+        concurrent seal: the seal would miss an entry older than itself that
+        commits after it, and every later verification would report tampering.
+        """
+        seals = self.seals
+        if self._p_jar is not None and seals._p_oid is not None:
+            seals._p_activate()
+            self._p_jar.readCurrent(seals)
+        return seals[-1] if seals else None
+
+    def _actor_tree(self, actor, create=False):
+        tree = self.actors.get(actor)
+        if tree is None and create:
+            tree = self.actors[actor] = OOBTree()
+        return tree
+
+    # -- reading ---------------------------------------------------------------------------
+    def get(self, chain, seq):
+        """The entry dict ``seq`` of ``chain``, or None."""
+        return entry_data(self.entries.get((chain, seq)))
+
+    def items(self):
+        """``((chain, seq), entry dict)`` for every entry, by chain and seq."""
+        for key, stored in self.entries.items():
+            yield key, entry_data(stored)
 
     def chain(self, chain):
         """All entries of one chain, oldest first."""
-        return list(self.entries.values((chain, 0), (chain, float("inf"))))
+        return [entry_data(e) for e in self.entries.values((chain, 0), (chain, float("inf")))]
+
+    def time_keys(self, since="", until=None, newest_first=False):
+        """``(time, chain, seq)`` of every indexed entry from ``since`` to ``until``
+        (inclusive), merged over the time shards in time order."""
+        return _merged(self.time_shards, since, until, newest_first)
+
+    def actor_keys(self, actor, since="", until=None, newest_first=False):
+        tree = self._actor_tree(actor)
+        return _merged([tree] if tree is not None else [], since, until, newest_first)
 
     def find(self, *, chains=None, actor=None, action=None, since="", until=None):
         """Entries matching every filter given, newest first (a generator).
@@ -104,24 +190,32 @@ class AuditLog(Persistent):
             if len(chains) > 1:
                 keys.sort(reverse=True)
         elif actor:
-            # Keys are tuples: bound them by tuples, with ``until`` inclusive.
-            last = (actor, until, "\uffff", float("inf"))
-            keys = reversed([k[1:] for k in self.by_actor.keys((actor, since), last)])
+            keys = self.actor_keys(actor, since, until, newest_first=True)
         else:
-            keys = reversed(self.by_time.keys((since,), (until, "\uffff", float("inf"))))
+            keys = self.time_keys(since, until, newest_first=True)
         for time, chain, seq in keys:
             if not (since <= time <= until):
                 continue
-            entry = self.entries.get((chain, seq))
+            entry = self.get(chain, seq)
             if entry is None:  # deleted behind the application's back: verification names it
                 continue
             if action and entry["action"] != action or actor and entry.get("actor") != actor:
                 continue
             yield entry
 
+    # -- seals -----------------------------------------------------------------------------
     def seal(self, actor):
-        """Seal every entry so far into the global chain of seals."""
+        """Seal every entry so far into the global chain of seals.
+
+        Every bucket of the time index read is marked ``readCurrent``: an
+        append that commits after this transaction began (so the digest misses
+        it) makes the seal conflict and be retried. The other order, a seal
+        committed before an append, is caught in ``append``.
+        """
         now = utcnow_iso()
+        if self.seals and now <= self.seals[-1]["time"]:
+            raise SealedTimeError(f"seal time {now} is not after the last seal's")
+        self._read_time_index_current()
         digest, count = self.digest_until(now)
         prev = self.seals[-1]["hash"] if self.seals else GENESIS
         seal = {"seq": len(self.seals) + 1, "time": now, "actor": actor, "entries": count,
@@ -130,15 +224,56 @@ class AuditLog(Persistent):
         self.seals.append(seal)
         return seal
 
+    def _read_time_index_current(self):
+        jar = self._p_jar
+        if jar is None:
+            return
+        for tree in self.time_shards:
+            for ob in _tree_objects(tree):
+                if ob._p_oid is not None:  # a one-bucket tree keeps its bucket inline
+                    ob._p_activate()
+                    jar.readCurrent(ob)
+
     def digest_until(self, time):
         """A hash over every entry written up to ``time`` (inclusive), in time order."""
+        return self.digests_at([time])[time]
+
+    def digests_at(self, times):
+        """``{time: (digest, count)}`` for each of ``times``, in one pass over the
+        time index: the running hash is copied at each time."""
+        bounds = sorted(set(times))
+        result = {}
+        if not bounds:
+            return result
         h = hashlib.sha256()
         count = 0
-        for key in self.by_time.keys(max=(time, "\uffff", float("inf"))):
-            entry = self.entries.get(key[1:])
+        i = 0
+        for key in self.time_keys(until=bounds[-1]):
+            while key[0] > bounds[i]:
+                result[bounds[i]] = (h.copy().hexdigest(), count)
+                i += 1
+            entry = self.get(key[1], key[2])
             h.update((entry["hash"] if entry else "missing").encode())
             count += 1
-        return h.hexdigest(), count
+        for bound in bounds[i:]:
+            result[bound] = (h.copy().hexdigest(), count)
+        return result
+
+
+def _merged(trees, since, until, newest_first):
+    low, high = (since,), (until or "\uffff",) + _KEY_MAX
+    if newest_first:
+        return heapq.merge(*(reversed(t.keys(low, high)) for t in trees), reverse=True)
+    return heapq.merge(*(t.keys(low, high) for t in trees))
+
+
+def _tree_objects(tree):
+    """The tree and every bucket of it (leaf level, via the bucket chain)."""
+    yield tree
+    bucket = getattr(tree, "_firstbucket", None)
+    while bucket is not None:
+        yield bucket
+        bucket = bucket._next
 
 
 def utcnow_iso():

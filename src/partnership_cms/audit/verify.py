@@ -51,7 +51,7 @@ def verify_log(log, content_objects=()):
     result = VerifyResult()
     seen_chains = set()
     chain, expected_seq, prev = None, 0, GENESIS
-    for (entry_chain, seq), entry in log.entries.items():
+    for (entry_chain, seq), entry in log.items():
         result.entries += 1
         if entry_chain != chain:
             _close_chain(log, result, chain, expected_seq, prev)
@@ -80,18 +80,21 @@ def verify_log(log, content_objects=()):
         if seq_hash is None:
             result.problems.append(Problem("", path, None, "object has no audit entries"))
             continue
-        last = log.entries.get((path, seq_hash[0]))
+        last = log.get(path, seq_hash[0])
         if last is not None and last.get("state_digest") != state_digest(obj):
             result.problems.append(Problem(
                 last.get("time", ""), path, seq_hash[0],
                 "the stored object differs from what its last audit entry recorded (changed outside the application)"))
 
+    # One pass over the time index for all seals (the running hash is copied at
+    # each seal's time), not one pass per seal.
+    digests = log.digests_at([s["time"] for s in log.seals if "time" in s])
     prev = GENESIS
     for seal in log.seals:
         result.seals += 1
         if seal.get("prev") != prev or entry_hash(seal) != seal.get("hash"):
             result.problems.append(Problem(seal.get("time", ""), "@seals", seal.get("seq"), "seal altered"))
-        elif log.digest_until(seal["time"]) != (seal["digest"], seal["entries"]):
+        elif digests.get(seal.get("time")) != (seal.get("digest"), seal.get("entries")):
             result.problems.append(Problem(seal.get("time", ""), "@seals", seal.get("seq"),
                                            "entries sealed at this time were changed or deleted"))
         prev = seal.get("hash")
