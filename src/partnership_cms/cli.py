@@ -1,4 +1,4 @@
-"""The ``partnership-cms`` command: init, evolve, users, groups, audit, demo, repair.
+"""The ``partnership-cms`` command: init, evolve, users, groups, audit, demo, import, repair.
 
 Every command takes the .ini file first, like pserve and pshell.
 """
@@ -7,6 +7,9 @@ import getpass
 import json
 import os
 import sys
+import time
+
+from pyramid.traversal import resource_path
 
 from . import evolve as evolve_module
 from .scripting import act_as, app_request, load_app
@@ -98,11 +101,21 @@ def cmd_audit_verify(args):
 
 
 def cmd_audit_seal(args):
+    from ZODB.POSException import ConflictError
+
     from .audit import get_log
 
     registry = _registry(args.ini, check=True)
-    with app_request(registry) as request:
-        seal = get_log(request.root).seal(actor="partnership-cms audit-seal")
+    for attempt in range(5):
+        try:
+            with app_request(registry) as request:
+                seal = get_log(request.root).seal(actor="partnership-cms audit-seal")
+            break
+        except ConflictError:
+            # An entry was written while sealing: seal again, including it.
+            time.sleep(0.1 * 2 ** attempt)
+    else:
+        raise SystemExit("The trail kept changing while sealing; run audit-seal again.")
     print(f"Sealed {seal['entries']} entries as seal {seal['seq']} ({seal['digest']}).")
     return 0
 
@@ -114,6 +127,40 @@ def cmd_load_demo(args):
     with app_request(registry) as request:
         proposal, _ = load_demo(request)
     print(f"Loaded the seed case as {proposal.data['dnr']}.")
+    return 0
+
+
+def cmd_import(args):
+    """Import text files and PDFs (text layer) as Proposals / Decisions; one transaction per file."""
+    from .content.services import ContentInvalid
+    from .importer.service import ImportFailed, import_document
+
+    registry = _registry(args.ini, check=True)
+    failed = []
+    total = len(args.files)
+    for number, filename in enumerate(args.files, 1):
+        prefix = f"[{number}/{total}] " if total > 1 else ""
+        name = os.path.basename(filename)
+        try:
+            with open(filename, "rb") as f:
+                data = f.read()
+            with app_request(registry) as request:
+                act_as(request, None)
+                obj, created = import_document(request, data, name, repair=not args.no_repair)
+                path = resource_path(obj)
+                repaired = len(request.root.audit_log.chain(path)[-1]["details"].get("repairs", ())) \
+                    if created else 0
+        except (OSError, ImportFailed, ContentInvalid) as e:
+            failed.append(filename)
+            print(f"{prefix}{filename}: misslyckades: {e}", file=sys.stderr)
+            continue
+        if created:
+            print(f"{prefix}{filename} → {path} ({repaired} bokstäver rättade)")
+        else:
+            print(f"{prefix}{filename}: redan importerad som {path}, hoppas över")
+    if failed:
+        print(f"Misslyckades: {', '.join(failed)}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -156,6 +203,12 @@ def build_parser():
     p = sub.add_parser("load-demo", help="create the demo users and the seed case")
     p.add_argument("ini")
     p.set_defaults(func=cmd_load_demo)
+
+    p = sub.add_parser("import", help="import tjänsteutlåtanden and protokollsutdrag (text or PDF files)")
+    p.add_argument("ini")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--no-repair", action="store_true", help="keep the letters as scanned")
+    p.set_defaults(func=cmd_import)
     return parser
 
 

@@ -65,7 +65,7 @@ def test_proposal_reads_like_a_tjansteutlatande(app, seed_url):
              "Kommunstyrelsens förvaltning", "Daterad", "11 augusti 2021", "Förslag till beslut",
              "<ol>", "godk", "Sammanfattning", "Bakgrund", "Förvaltningens synpunkter",
              "Ekonomiska och juridiska konsekvenser", "Underskrifter", "Camilla Broo",
-             "Kommundirektor", "Bilagor", "Bilaga</span> 1.", "Beslutet ska skickas till")
+             "Kommundirektör", "Bilagor", "Bilaga</span> 1.", "Beslutet ska skickas till")
     assert "Läge:</span> Kommunstyrelsen" in text
     # Multi-paragraph text stays paragraphs.
     background = text[text.index("<h2>Bakgrund</h2>"):text.index("<h2>Förvaltningens")]

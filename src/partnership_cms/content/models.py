@@ -16,7 +16,7 @@ from persistent.mapping import PersistentMapping
 from pyramid.authorization import ALL_PERMISSIONS as PYRAMID_ALL
 from pyramid.authorization import Allow, Deny, Everyone
 
-from ..security.permissions import AUDIT, MANAGE_USERS, VIEW
+from ..security.permissions import AUDIT, IMPORT, MANAGE_USERS, VIEW
 from ..security.roles import role_principal
 
 
@@ -83,6 +83,7 @@ class Root(Folder):
         (Allow, Everyone, VIEW),
         (Allow, role_principal("auditor"), AUDIT),
         (Allow, role_principal("admin"), MANAGE_USERS),
+        (Allow, role_principal("clerk"), IMPORT),
         (Deny, Everyone, PYRAMID_ALL),
     ]
     evolve_version = 0  # the last evolve step applied (see evolve.py)

@@ -7,9 +7,9 @@ users, so its history and audit trail are real.
 """
 import os
 
-from ..dates import find_swedish_date
 from ..content.services import create_content, edit_content
 from ..importer.officers_report import parse_officers_report
+from ..importer.service import proposal_values, repaired_text
 from ..scripting import act_as
 from ..security.accounts import create_user
 from ..workflow import get_workflows
@@ -36,31 +36,18 @@ def create_demo_users(request):
         create_user(request, login, DEMO_PASSWORD, fullname=fullname, groups=groups)
 
 
-def seed_case_values(text, repair=None):
+def seed_case_values(text, repair=repaired_text):
     """Proposal and agreement field values from the officer's report text.
 
-    ``repair`` (text -> text) may fix the scanner's letters first.
+    ``repair`` (text -> text) fixes the scanner's letters first: by default
+    the importer's repair (None keeps the text as scanned).
     """
     if repair is not None:
         text = repair(text)
     report = parse_officers_report(text)
     agreement = report.agreement
-    proposal = {
-        "title": report.title,
-        "unit": "Kommunstyrelsens förvaltning",
-        "case_officer": DEMO_USERS["officer"][0],
-        "proposing_body_line": report.proposing_body_line,
-        # "... tjänsteutlåtande daterat den 11 augusti 2021, godkänns."
-        "dated": _iso(find_swedish_date(" ".join(report.decision_points))),
-        "decision_points": report.decision_points,
-        "summary": report.summary,
-        "background": report.background,
-        "administration_views": report.administration_views,
-        "consequences": report.consequences,
-        "signatories": report.signatories,
-        "attachments": report.attachments,
-        "recipients": report.recipients,
-    }
+    proposal = dict(proposal_values(report), unit="Kommunstyrelsens förvaltning",
+                    case_officer=DEMO_USERS["officer"][0])
     attachment_1 = next((a["title"] for a in report.attachments if a["number"] == 1), report.title)
     agreement_values = {
         "title": attachment_1.removeprefix("Bilaga 1.").strip(),
@@ -75,12 +62,10 @@ def seed_case_values(text, repair=None):
     if termination:
         agreement_values["termination_rule"] = termination["rule"]
         agreement_values["notice_months"] = termination["notice_months"]
-    if report.unrecognised:
-        proposal["background"] = "\n\n".join([proposal["background"], *report.unrecognised]).strip()
     return proposal, agreement_values
 
 
-def load_seed_case(request, repair=None):
+def load_seed_case(request, repair=repaired_text):
     """Create the seed case and advance it to KS by the demo users."""
     with open(SEED_FILE, encoding="utf-8") as f:
         proposal_values, agreement_values = seed_case_values(f.read(), repair)
@@ -100,13 +85,9 @@ def load_seed_case(request, repair=None):
     return proposal, agreement
 
 
-def load_demo(request, repair=None):
+def load_demo(request, repair=repaired_text):
     create_demo_users(request)
     return load_seed_case(request, repair)
-
-
-def _iso(day):
-    return day.isoformat() if day else None
 
 
 def _path(obj):

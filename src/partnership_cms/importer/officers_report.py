@@ -95,20 +95,38 @@ def _similar(a: str, b: str, threshold: float = _SIMILAR) -> bool:
     return difflib.SequenceMatcher(None, a, b).ratio() >= threshold
 
 
-_FOLDED_HEADINGS = {_fold(heading): part for heading, part in SECTION_HEADINGS.items()}
+fold = _fold  # public names for the other parsers (protocol_extract)
+similar = _similar
 
 
-def _section_of(line: str) -> str | None:
-    """The part a standard heading line starts, or None if the line is no such heading."""
+def fold_headings(headings: dict[str, str]) -> dict[str, str]:
+    """``{heading: part}`` with each heading folded, for :func:`heading_part`."""
+    return {_fold(heading): part for heading, part in headings.items()}
+
+
+def heading_part(line: str, folded_headings: dict[str, str]) -> str | None:
+    """The part a heading line starts (OCR-tolerant), or None if it is no such heading.
+
+    ``folded_headings`` comes from :func:`fold_headings`; the protocol extract
+    parser uses this with its own headings.
+    """
     # A heading is short, and a number in it means "Bilaga 1", not the heading "Bilaga".
     if len(line) > _MAX_HEADING_LENGTH or any(word.isdigit() for word in line.split()):
         return None
     folded = _fold(line)
     ratio, part = max(
         (difflib.SequenceMatcher(None, folded, heading).ratio(), part)
-        for heading, part in _FOLDED_HEADINGS.items()
+        for heading, part in folded_headings.items()
     )
     return part if ratio >= _SIMILAR else None
+
+
+_FOLDED_HEADINGS = fold_headings(SECTION_HEADINGS)
+
+
+def _section_of(line: str) -> str | None:
+    """The part a standard heading line starts, or None if the line is no such heading."""
+    return heading_part(line, _FOLDED_HEADINGS)
 
 
 def _split_blocks(text: str) -> list[list[str]]:

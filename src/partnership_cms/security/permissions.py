@@ -12,11 +12,12 @@ ADD = "add"
 SHARE = "share"  # assign local roles (e.g. another officer as co-owner, a justerare)
 AUDIT = "audit"
 MANAGE_USERS = "manage_users"
+IMPORT = "import"  # import documents (tjänsteutlåtanden, protokollsutdrag) as content
 # Denied to everybody: the default permission for views that forgot one.
 NOBODY = "__no_permission_declared__"
 
 CONTENT_PERMISSIONS = (VIEW, EDIT, SHARE)
-ALL_PERMISSIONS = (VIEW, EDIT, SHARE, ADD, AUDIT, MANAGE_USERS)
+ALL_PERMISSIONS = (VIEW, EDIT, SHARE, ADD, AUDIT, MANAGE_USERS, IMPORT)
 
 TRANSITION_PREFIX = "transition:"
 

@@ -13,7 +13,7 @@ from pyramid.csrf import get_csrf_token
 from pyramid.i18n import TranslationStringFactory
 from pyramid.renderers import get_renderer
 
-from ..security.permissions import AUDIT, MANAGE_USERS
+from ..security.permissions import AUDIT, IMPORT, MANAGE_USERS
 from ..security.policy import IDENTITY_KEY
 
 _ = TranslationStringFactory("partnership_cms")
@@ -54,6 +54,8 @@ class BaseView:
         ]
         root = self._root()
         if root is not None and self.user is not None:
+            if self.request.has_permission(IMPORT, root):
+                items.append((app + "/import", _("Importera")))
             if self.request.has_permission(AUDIT, root):
                 items.append((app + "/audit", _("Granskning")))
             if self.request.has_permission(MANAGE_USERS, root):

@@ -294,6 +294,10 @@ class HistoryView(DocumentPage):
             item["from"] = self.state_title(details.get("from"))
             item["to"] = self.state_title(details.get("to"))
             item["comment"] = details.get("comment", "")
+        elif entry["action"] == "import":
+            item["what"] = tr(_("Importerades från filen ${file}", mapping={"file": details.get("file", "")}))
+            item["comment"] = ", ".join(f"{r['original']} → {r['replacement']}"
+                                        for r in details.get("repairs", ()))
         elif entry["action"] == "link":
             item["what"] = tr(_("Kopplades till ett annat dokument"))
         elif entry["action"] == "local_role_changed":

@@ -1,0 +1,215 @@
+"""Import a document (a tjänsteutlåtande or a protokollsutdrag) as content.
+
+One code path for the ``partnership-cms import`` command, the browser's
+upload form and the demo's seed case: read the file (text, or a PDF's text
+layer), repair the scanner's letters, recognise the kind of document, parse
+it, and create a Proposal or a Decision through ``content.services``, with
+an audit entry (``AuditAction.IMPORT``) and a history entry that name the
+file, its SHA-256 and every letter repaired. A file already imported (the
+same SHA-256, remembered in ``root.imports``) is not imported again.
+"""
+from __future__ import annotations
+
+import datetime
+import hashlib
+
+from pyramid.traversal import find_resource, resource_path
+
+from ..audit import AuditAction, record
+from ..catalog import reindex
+from ..content.services import create_content
+from ..dates import appeal_end_date, find_swedish_date
+from .officers_report import OfficersReport, parse_officers_report
+from .protocol_extract import (
+    ProtocolExtract,
+    looks_like_extract,
+    motion,
+    parse_protocol_extract,
+    reservation,
+)
+from .repair import DEFAULT_MIN_CONFIDENCE, repair_text
+
+
+class ImportFailed(Exception):
+    """The file could not be read or its content not filed (message in Swedish)."""
+
+
+# -- reading and repairing -------------------------------------------------------------
+def read_document(data: bytes, filename: str = "") -> str:
+    """The text of a file: a PDF's text layer (pypdf), else UTF-8 (or Windows-1252) text."""
+    if data[:5] == b"%PDF-" or filename.lower().endswith(".pdf"):
+        try:
+            import io
+
+            from pypdf import PdfReader
+        except ImportError:  # pragma: no cover - pypdf is an install requirement
+            raise ImportFailed("PDF-filer kräver paketet pypdf.") from None
+        try:
+            reader = PdfReader(io.BytesIO(data))
+            text = "\n\f".join(page.extract_text() or "" for page in reader.pages)
+        except Exception as e:  # pypdf raises many kinds for broken files
+            raise ImportFailed(f"PDF-filen kunde inte läsas: {e}") from None
+        if not text.strip():
+            raise ImportFailed("PDF-filen har inget textlager (inskannad bild); den kan inte importeras än.")
+        return text
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def repair_letters(text: str):
+    """``(repaired text, applied changes, suggested changes)`` of :func:`repair.repair_text`:
+    changes with a confidence of at least DEFAULT_MIN_CONFIDENCE are applied,
+    the others only suggested (for a person to judge)."""
+    result = repair_text(text)
+    applied = [c for c in result.changes if c.confidence >= DEFAULT_MIN_CONFIDENCE]
+    suggested = [c for c in result.changes if c.confidence < DEFAULT_MIN_CONFIDENCE]
+    return result.text, applied, suggested
+
+
+def repaired_text(text: str) -> str:
+    """The text with the confident repairs applied (the demo's ``repair`` hook)."""
+    return repair_letters(text)[0]
+
+
+def change_record(change) -> dict:
+    return {"original": change.original, "replacement": change.replacement,
+            "confidence": change.confidence, "line": change.line, "column": change.column}
+
+
+# -- from parsed documents to field values ----------------------------------------------
+def document_kind(text: str) -> str:
+    """"Decision" for a protokollsutdrag, "Proposal" for a tjänsteutlåtande."""
+    return "Decision" if looks_like_extract(text) else "Proposal"
+
+
+def proposal_values(report: OfficersReport) -> dict:
+    """Proposal field values from a parsed tjänsteutlåtande (the demo uses this too)."""
+    values = {
+        "title": report.title,
+        "proposing_body_line": report.proposing_body_line,
+        # "... tjänsteutlåtande daterat den 11 augusti 2021, godkänns."
+        "dated": _iso(find_swedish_date(" ".join(report.decision_points))),
+        "decision_points": report.decision_points,
+        "summary": report.summary,
+        "background": report.background,
+        "administration_views": report.administration_views,
+        "consequences": report.consequences,
+        "signatories": report.signatories,
+        "attachments": report.attachments,
+        "recipients": report.recipients,
+    }
+    if report.unrecognised:  # never dropped: kept at the end of the background
+        values["background"] = "\n\n".join([values["background"], *report.unrecognised]).strip()
+    return values
+
+
+def decision_values(extract: ProtocolExtract) -> dict:
+    """Decision field values (system fields included) from a parsed protokollsutdrag."""
+    if extract.body not in ("KS", "KF"):
+        name = extract.body_name or "okänt organ"
+        raise ImportFailed(f"Protokollsutdraget är från {name}; bara kommunstyrelsens och "
+                           "kommunfullmäktiges beslut kan registreras.")
+    if extract.meeting_date is None:
+        raise ImportFailed("Protokollsutdraget saknar sammanträdesdatum.")
+    summary = extract.summary
+    if extract.unrecognised:
+        summary = "\n\n".join([summary, *extract.unrecognised]).strip()
+    values = {
+        "title": extract.title or f"{extract.body} § {extract.paragraph}",
+        "body": extract.body,
+        "paragraph": extract.paragraph,
+        "dnr": extract.case_number or None,
+        "meeting_date": extract.meeting_date.isoformat(),
+        "decision_text": extract.decision,
+        "summary": summary,
+        "proposition_order": extract.proposition_order,
+        "motions": [motion(text) for text in extract.motions],
+        "reservations": [reservation(text) for text in extract.reservations],
+        "recipients": extract.recipients,
+    }
+    if extract.justified_on:
+        values["justified_on"] = extract.justified_on
+    if extract.posted_on:
+        values["posted_on"] = extract.posted_on
+        values["appeal_ends_on"] = appeal_end_date(extract.posted_on)
+    return {k: v for k, v in values.items() if v not in (None, "", [])}
+
+
+# -- importing -------------------------------------------------------------------------
+def imported_object(root, sha256):
+    """The object a file with this SHA-256 was imported as, or None."""
+    path = root.imports.get(sha256)
+    if path is None:
+        return None
+    try:
+        return find_resource(root, path)
+    except KeyError:
+        return None
+
+
+def import_document(request, text, filename, repair=True, content=None):
+    """Import one document; returns ``(obj, created)``.
+
+    ``text`` is the document's text (or its bytes); ``content`` the file's bytes
+    for the SHA-256 (default: ``text`` in UTF-8). ``created`` is False when the
+    same file was imported before: then ``obj`` is what it became.
+    Raises ImportFailed or ContentInvalid (nothing is created then).
+    """
+    if isinstance(text, bytes):
+        content = text if content is None else content
+        text = read_document(text, filename)
+    if content is None:
+        content = text.encode("utf-8")
+    sha256 = hashlib.sha256(content).hexdigest()
+    root = request.root
+    existing = imported_object(root, sha256)
+    if existing is not None:
+        return existing, False
+    if not text.strip():
+        raise ImportFailed("Filen är tom.")
+
+    applied, suggested = [], []
+    if repair:
+        text, applied, suggested = repair_letters(text)
+    kind = document_kind(text)
+    if kind == "Decision":
+        extract = parse_protocol_extract(text)
+        obj = create_content(request, "Decision", decision_values(extract), allow_system=True)
+        state = "posted" if extract.posted_on else "justified" if extract.justified_on else obj.state
+    else:
+        report = parse_officers_report(text)
+        if not report.title:
+            raise ImportFailed("Hittar ingen rubrik i dokumentet.")
+        obj = create_content(request, "Proposal", proposal_values(report))
+        state = obj.state
+
+    comment = f"Importerad från filen {filename}"
+    if applied:
+        comment += f"; {len(applied)} bokstäver rättade"
+    initial = obj.state
+    if state != initial:
+        comment += f"; läget {state} enligt protokollsutdragets datum för justering och anslag"
+    obj.state = state
+    now = datetime.datetime.now(datetime.UTC)
+    obj.modified = now
+    repairs = [change_record(c) for c in applied]
+    obj.history.append({
+        "action": "import", "title": "Importerad", "review_state": state,
+        "from": initial, "to": state, "actor": request.authenticated_userid, "roles": [],
+        "comment": comment + ".", "time": now.isoformat(),
+        "data": {"file": filename, "sha256": sha256, "repaired": len(repairs)},
+    })
+    path = resource_path(obj)
+    root.imports[sha256] = path
+    reindex(request, obj)
+    record(request, AuditAction.IMPORT, obj, details={
+        "file": filename, "sha256": sha256, "kind": kind, "from": initial, "to": state,
+        "repairs": repairs, "suggestions": [change_record(c) for c in suggested],
+    })
+    return obj, True
+
+
+def _iso(day):
+    return day.isoformat() if day else None
