@@ -185,7 +185,8 @@ def build_parser():
     p.add_argument("login", nargs="?")
     p.add_argument("--password")
     p.add_argument("--fullname")
-    p.add_argument("--groups", nargs="*", help="officer director clerk ks_chair ks_member kf_chair kf_member auditor admin")
+    p.add_argument("--groups", nargs="*",
+                   help="officer director clerk ks_chair ks_member kf_chair kf_member auditor admin")
     p.set_defaults(func=cmd_users)
 
     p = sub.add_parser("groups", help="list the groups (one per role) and their members")

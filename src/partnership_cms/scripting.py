@@ -43,8 +43,9 @@ def load_app(ini_path, check=True):
     setup_logging(ini_path)
     if check:
         return get_app(ini_path)
-    from . import configure
     from pyramid.paster import get_appsettings
+
+    from . import configure
 
     return configure(get_appsettings(ini_path)).make_wsgi_app()
 

@@ -27,7 +27,7 @@ def test_sign_amend_and_terminate(api, seed_url):
                          signatures=[{"party": parties[0], "signed_on": "2026-10-10"}])
     assert "Underskrift saknas" in res.json["message"]
     api.transition(agreement, "sign", "clerk", signatures=[
-        {"party": p, "signed_on": "2026-10-1%d" % i, "signed_by": "Firmatecknare"} for i, p in enumerate(parties)])
+        {"party": p, "signed_on": f"2026-10-1{i}", "signed_by": "Firmatecknare"} for i, p in enumerate(parties)])
     assert api.get(agreement).json["review_state"] == "signed"
 
     # An amendment: a new case with its own workflow; applied, it makes version 2.

@@ -5,11 +5,10 @@ import os
 import pytest
 import transaction
 
+from conftest import make_app
 from partnership_cms import cli
 from partnership_cms.importer.service import import_document
 from partnership_cms.scripting import act_as, app_request
-
-from conftest import make_app
 
 DATA = os.path.join(os.path.dirname(__file__), "data")
 
@@ -23,11 +22,13 @@ def tiny_pdf(lines):
     """A one-page PDF whose text layer holds ``lines`` (Helvetica, WinAnsi: å/ä/ö work)."""
     def esc(text):
         return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-    stream = ("BT /F1 11 Tf 14 TL 50 800 Td " + " ".join(f"({esc(l)}) '" for l in lines) + " ET").encode("cp1252")
+    shown = " ".join(f"({esc(line)}) '" for line in lines)
+    stream = ("BT /F1 11 Tf 14 TL 50 800 Td " + shown + " ET").encode("cp1252")
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
         b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
     ]

@@ -84,7 +84,8 @@ def openapi_document(request):
         paths[item] = {
             "get": {"summary": f"A {type_name}", "responses": {"200": {"description": "object",
                     "content": {"application/json": {"schema": ref}}}, "404": _error("not found")}},
-            "patch": {"summary": f"Edit a {type_name}", "requestBody": {"content": {"application/json": {"schema": ref}}},
+            "patch": {"summary": f"Edit a {type_name}",
+                      "requestBody": {"content": {"application/json": {"schema": ref}}},
                       "responses": {"200": {"description": "changed"}, "422": _error("invalid")}},
         }
         paths[item + "/@workflow"] = {"get": {"summary": "State, offered transitions, history",

@@ -12,8 +12,8 @@ from .. import catalog
 from ..audit import get_log, page_of, verify_log
 from ..content.models import Content, ContentFolder, Root
 from ..content.services import create_content, edit_content, set_local_role
-from ..security.permissions import ADD, AUDIT, EDIT, SHARE, VIEW
 from ..security.login import attempt_login, record_logout
+from ..security.permissions import ADD, AUDIT, EDIT, SHARE, VIEW
 from ..security.policy import search_principals
 from ..workflow import get_workflows
 from . import serialize

@@ -4,8 +4,8 @@
 the folder named in the settings. Loading fails loudly (SchemaError with the
 file, the field and the reason) so a broken file stops start-up.
 """
-from .loader import FieldSpec, SchemaError, TypeSchema, load_schema_dir  # noqa: F401
 from .interfaces import ISchemaRegistry  # noqa: F401
+from .loader import FieldSpec, SchemaError, TypeSchema, load_schema_dir  # noqa: F401
 
 
 def get_schemas(registry):

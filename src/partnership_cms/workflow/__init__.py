@@ -16,7 +16,12 @@ actions with them:
 from .definition import WorkflowDefinitionError, load_workflow_dir  # noqa: F401
 from .engine import Workflows
 from .errors import (  # noqa: F401
-    GuardFailed, InvalidData, NotAllowed, NotAvailable, UnknownTransition, WorkflowError,
+    GuardFailed,
+    InvalidData,
+    NotAllowed,
+    NotAvailable,
+    UnknownTransition,
+    WorkflowError,
 )
 from .interfaces import IWorkflows
 
