@@ -45,6 +45,15 @@ def make_app(tmp_path, demo=True, **overrides):
     return app
 
 
+def write_ini(tmp_path, name="test.ini", **overrides):
+    """An .ini file for the command line, on the same settings as make_app."""
+    settings = make_settings(tmp_path, **overrides)
+    ini = tmp_path / name
+    ini.write_text("[app:main]\nuse = egg:partnership-cms\n"
+                   + "".join(f"{k} = {v}\n" for k, v in settings.items()), encoding="utf-8")
+    return str(ini)
+
+
 @pytest.fixture
 def app(tmp_path):
     app = make_app(tmp_path)

@@ -10,7 +10,7 @@ import transaction
 import ZODB
 
 import partnership_cms
-from conftest import PROJECT, make_app, make_settings
+from conftest import PROJECT, make_app, make_settings, write_ini
 from partnership_cms import cli, configure
 from partnership_cms.content.models import ContentFolder, Root
 from partnership_cms.evolve import (
@@ -53,24 +53,9 @@ def start(monkeypatch, tmp_path, **overrides):
             registry._zodb_databases[""].close()
 
 
-def run_cli(monkeypatch, tmp_path, *argv):
-    """``partnership-cms <argv> <ini>`` in this process; closes what it opened."""
-    ini = tmp_path / "production.ini"
-    ini.write_text("[app:main]\nuse = egg:partnership-cms\n" + "".join(
-        f"{k} = {v}\n" for k, v in make_settings(tmp_path).items()), encoding="utf-8")
-    opened = []
-    load = cli._registry
-
-    def tracking(ini, check=False):
-        opened.append(load(ini, check=check))
-        return opened[-1]
-
-    monkeypatch.setattr(cli, "_registry", tracking)
-    try:
-        return cli.main([argv[0], str(ini), *argv[1:]])
-    finally:
-        for registry in opened:
-            registry._zodb_databases[""].close()
+def run_cli(tmp_path, *argv):
+    """``partnership-cms <command> <ini> [...]`` in this process, on the test's Data.fs."""
+    return cli.main([argv[0], write_ini(tmp_path, "production.ini"), *argv[1:]])
 
 
 def new_database(tmp_path, **overrides):
@@ -108,14 +93,14 @@ def test_evolve_brings_it_up_to_date_and_records_the_step(tmp_path, monkeypatch,
     with stored_root(tmp_path) as root:
         root.evolve_version = 1
 
-    assert run_cli(monkeypatch, tmp_path, "evolve") == 0
+    assert run_cli(tmp_path, "evolve") == 0
     later = [number for number, _ in STEPS if number > 1]
     assert f"Applied evolve steps {later}." in capsys.readouterr().out
     with stored_root(tmp_path) as root:
         assert root.evolve_version == LATEST
     assert start(monkeypatch, tmp_path) is not None  # serves now
 
-    assert run_cli(monkeypatch, tmp_path, "evolve") == 0
+    assert run_cli(tmp_path, "evolve") == 0
     assert "up to date" in capsys.readouterr().out
 
 
@@ -150,7 +135,7 @@ def test_step_2_adds_the_folder_of_a_new_content_type(tmp_path, monkeypatch, cap
     with stored_root(tmp_path) as root:
         assert "amendments" not in root and "agreements" in root
 
-    assert run_cli(monkeypatch, tmp_path, "evolve") == 0
+    assert run_cli(tmp_path, "evolve") == 0
 
     with stored_root(tmp_path) as root:
         assert root.evolve_version == LATEST
@@ -213,7 +198,7 @@ def test_step_4_moves_the_audit_log_to_its_new_layout(tmp_path, monkeypatch, cap
         log = root.audit_log
         assert isinstance(next(iter(log.entries.values())), dict) and "by_time" in log.__dict__
 
-    assert run_cli(monkeypatch, tmp_path, "evolve") == 0
+    assert run_cli(tmp_path, "evolve") == 0
     # Step 4 and every later step (5: catalog digests, 6: imports).
     assert f"Applied evolve steps {list(range(4, LATEST + 1))}." in capsys.readouterr().out
 

@@ -14,9 +14,13 @@ from pyramid.traversal import resource_path
 from . import evolve as evolve_module
 from .scripting import act_as, app_request, load_app
 
+_opened = []  # registries whose databases main() closes when the command ends
+
 
 def _registry(ini, check=False):
-    return load_app(ini, check=check).registry
+    registry = load_app(ini, check=check).registry
+    _opened.append(registry)
+    return registry
 
 
 def cmd_init(args):
@@ -229,7 +233,12 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     if getattr(args, "action", None) not in (None, "list") and args.command == "users" and not args.login:
         raise SystemExit("Ange användarnamnet.")
-    return args.func(args)
+    try:
+        return args.func(args)
+    finally:
+        while _opened:
+            for db in _opened.pop()._zodb_databases.values():
+                db.close()
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import transaction
 import ZODB
 from ZODB.POSException import ConflictError
 
-from conftest import make_settings
+from conftest import write_ini
 from partnership_cms import cli
 from partnership_cms.audit import verify_log
 from partnership_cms.audit.log import (
@@ -285,36 +285,11 @@ def test_deleting_a_whole_chain_is_caught_by_the_seal(app, api, chain):
 
 
 # -- the command line ----------------------------------------------------------------------
-def write_ini(tmp_path):
-    settings = make_settings(tmp_path)
-    ini = tmp_path / "test.ini"
-    ini.write_text("[app:main]\nuse = egg:partnership-cms\n"
-                   + "".join(f"{k} = {v}\n" for k, v in settings.items()), encoding="utf-8")
-    return str(ini)
-
-
-def run_cli(monkeypatch, *argv):
-    """``partnership-cms ...`` in this process; closes the databases it opened."""
-    opened = []
-    load = cli._registry
-
-    def tracking(ini, check=False):
-        opened.append(load(ini, check=check))
-        return opened[-1]
-
-    monkeypatch.setattr(cli, "_registry", tracking)
-    try:
-        return cli.main(list(argv))
-    finally:
-        for registry in opened:
-            registry._zodb_databases[""].close()
-
-
 def test_audit_verify_command(app, api, tmp_path, monkeypatch, capsys, seed_url):
     ini = write_ini(tmp_path)
     app_db(app).close()  # the command opens Data.fs itself
 
-    assert run_cli(monkeypatch, "audit-verify", ini) == 0
+    assert cli.main(["audit-verify", ini]) == 0
     assert json.loads(capsys.readouterr().out)["valid"] is True
 
     db = ZODB.DB(str(tmp_path / "Data.fs"))
@@ -326,7 +301,7 @@ def test_audit_verify_command(app, api, tmp_path, monkeypatch, capsys, seed_url)
     finally:
         db.close()
 
-    assert run_cli(monkeypatch, "audit-verify", ini) == 1
+    assert cli.main(["audit-verify", ini]) == 1
     report = json.loads(capsys.readouterr().out)
     assert report["valid"] is False
     assert (report["first_invalid"]["chain"], report["first_invalid"]["seq"]) == (seed_url, 3)

@@ -5,7 +5,7 @@ import os
 import pytest
 import transaction
 
-from conftest import make_app
+from conftest import make_app, write_ini
 from partnership_cms import cli
 from partnership_cms.importer.service import import_document
 from partnership_cms.scripting import act_as, app_request
@@ -110,54 +110,23 @@ def test_audit_trail_still_verifies_after_import(app):
         assert verify_all(request.root).ok
 
 
-def write_ini(tmp_path):
-    ini = tmp_path / "test.ini"
-    project = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    ini.write_text(f"""[app:main]
-use = egg:partnership-cms
-zodbconn.uri = file://{tmp_path}/cli/Data.fs
-partnership_cms.schemas = {project}/schemas
-partnership_cms.workflows = {project}/workflows
-partnership_cms.session_secret = test-secret
-partnership_cms.demo = false
-""")
-    (tmp_path / "cli").mkdir()
-    return str(ini)
-
-
-def run_cli(monkeypatch, *argv):
-    """``partnership-cms ...`` in this process; closes the databases it opened."""
-    opened = []
-    load = cli._registry
-
-    def tracking(ini, check=False):
-        opened.append(load(ini, check=check))
-        return opened[-1]
-
-    monkeypatch.setattr(cli, "_registry", tracking)
-    try:
-        return cli.main(list(argv))
-    finally:
-        for registry in opened:
-            registry._zodb_databases[""].close()
-
-
 def test_cli_imports_several_files_skips_duplicates_and_names_failures(tmp_path, capsys, monkeypatch):
-    ini = write_ini(tmp_path)
-    assert run_cli(monkeypatch, "init", ini) == 0
+    ini = write_ini(tmp_path, **{"zodbconn.uri": f"file://{tmp_path}/cli/Data.fs"})
+    (tmp_path / "cli").mkdir()
+    assert cli.main(["init", ini]) == 0
     other = tmp_path / "annan-namnd.txt"
     other.write_bytes(data("protokoll_correct.txt"))  # a committee, not KS/KF: refused
     files = [os.path.join(DATA, "seed_ocr.txt"), os.path.join(DATA, "protokoll_ks.txt"),
              os.path.join(DATA, "seed_ocr.txt"), str(other)]
     capsys.readouterr()
-    assert run_cli(monkeypatch, "import", ini, *files) == 1
+    assert cli.main(["import", ini, *files]) == 1
     out, err = capsys.readouterr()
     lines = out.splitlines()
     assert lines[0].startswith("[1/4] ") and "→ /proposals/" in lines[0] and "bokstäver rättade" in lines[0]
     assert lines[1].startswith("[2/4] ") and "→ /decisions/" in lines[1]
     assert lines[2].startswith("[3/4] ") and "redan importerad" in lines[2]
     assert "annan-namnd.txt" in err and "Miljö- och samhällsbyggnadsnämnden" in err
-    assert run_cli(monkeypatch, "import", ini, os.path.join(DATA, "protokoll_ks.txt")) == 0
+    assert cli.main(["import", ini, os.path.join(DATA, "protokoll_ks.txt")]) == 0
     assert "redan importerad" in capsys.readouterr().out
 
 
