@@ -136,13 +136,17 @@ def cmd_load_demo(args):
 
 def cmd_import(args):
     """Import text files and PDFs (text layer) as Proposals / Decisions; one transaction per file."""
+    from tqdm import tqdm
+
     from .content.services import ContentInvalid
     from .importer.service import ImportFailed, import_document
 
     registry = _registry(args.ini, check=True)
     failed = []
     total = len(args.files)
-    for number, filename in enumerate(args.files, 1):
+    # A progress bar on stderr when there are several files; one result line per file on stdout.
+    progress = tqdm(args.files, desc="Importerar", unit="fil", disable=total < 2, file=sys.stderr)
+    for number, filename in enumerate(progress, 1):
         prefix = f"[{number}/{total}] " if total > 1 else ""
         name = os.path.basename(filename)
         try:
@@ -156,12 +160,12 @@ def cmd_import(args):
                     if created else 0
         except (OSError, ImportFailed, ContentInvalid) as e:
             failed.append(filename)
-            print(f"{prefix}{filename}: misslyckades: {e}", file=sys.stderr)
+            tqdm.write(f"{prefix}{filename}: misslyckades: {e}", file=sys.stderr)
             continue
         if created:
-            print(f"{prefix}{filename} → {path} ({repaired} bokstäver rättade)")
+            tqdm.write(f"{prefix}{filename} → {path} ({repaired} bokstäver rättade)", file=sys.stdout)
         else:
-            print(f"{prefix}{filename}: redan importerad som {path}, hoppas över")
+            tqdm.write(f"{prefix}{filename}: redan importerad som {path}, hoppas över", file=sys.stdout)
     if failed:
         print(f"Misslyckades: {', '.join(failed)}", file=sys.stderr)
         return 1
