@@ -132,8 +132,7 @@ class Site:
             obj.state = state
             obj.data.clear()
             obj.data.update(data)
-            obj.links.clear()
-            obj.links.update(links)
+            obj.links = dict(links)
             reindex(request, obj)
 
     def transition(self, path, transition_id, login):
