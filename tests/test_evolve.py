@@ -241,22 +241,3 @@ def test_step_4_keeps_tampering_from_before_the_migration_visible(tmp_path):
         assert "changed or deleted" in result["first_invalid"]["reason"]
     finally:
         app.registry._zodb_databases[""].close()
-
-
-def test_step_7_keeps_local_roles_and_links_in_the_case_record(tmp_path):
-    from persistent.mapping import PersistentMapping
-
-    from partnership_cms.evolve import evolve
-
-    app = make_app(tmp_path)
-    with app_request(app.registry) as request:
-        case = next(iter(request.root["proposals"].values()))
-        roles, links = dict(case.local_roles), dict(case.links)
-        case.local_roles, case.links = PersistentMapping(roles), PersistentMapping(links)
-        request.root.evolve_version = 6
-    with app_request(app.registry) as request:
-        assert evolve(request.root, app.registry) == [7]
-        case = next(iter(request.root["proposals"].values()))
-        assert type(case.local_roles) is dict and case.local_roles == roles
-        assert type(case.links) is dict and case.links == links
-    app.registry._zodb_databases[""].close()

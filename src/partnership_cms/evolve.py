@@ -139,16 +139,6 @@ def step_6_imports(root, registry):
         root.imports = OOBTree()
 
 
-def step_7_plain_local_roles_and_links(root, registry):
-    """Content keeps local roles and links as plain dicts in its own record."""
-    for folder in root.values():
-        for obj in folder.values():
-            if not isinstance(obj.local_roles, dict):
-                obj.local_roles = dict(obj.local_roles)
-            if not isinstance(obj.links, dict):
-                obj.links = dict(obj.links)
-
-
 STEPS = [
     (1, step_1_create_structure),
     (2, step_2_add_missing_folders),
@@ -156,7 +146,6 @@ STEPS = [
     (4, step_4_audit_log_layout),
     (5, step_5_catalog_text_digests_and_minutes),
     (6, step_6_imports),
-    (7, step_7_plain_local_roles_and_links),
 ]
 LATEST = STEPS[-1][0]
 

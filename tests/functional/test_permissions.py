@@ -132,7 +132,8 @@ class Site:
             obj.state = state
             obj.data.clear()
             obj.data.update(data)
-            obj.links = dict(links)
+            obj.links.clear()
+            obj.links.update(links)
             reindex(request, obj)
 
     def transition(self, path, transition_id, login):

@@ -99,11 +99,8 @@ class Content(Persistent):
         self.type_name = type_name
         self.data = PersistentMapping(data)
         self.state = state
-        # Small, rarely changed mappings live in this record as plain dicts that
-        # are replaced, never changed in place: two fewer objects per case to
-        # load and cache (set_local_roles / add_link do the replacing).
-        self.local_roles = {}  # login -> tuple of role names
-        self.links = {}  # relation name -> tuple of paths
+        self.local_roles = PersistentMapping()  # login -> tuple of role names
+        self.links = PersistentMapping()  # relation name -> tuple of paths
         self.history = PersistentList()  # workflow history entries (dicts)
         self.versions = PersistentList()  # earlier versions (agreements)
         self.creator = creator
@@ -114,19 +111,12 @@ class Content(Persistent):
         return self.data.get("title", "")
 
     def add_local_role(self, login, role):
-        self.set_local_roles(login, set(self.local_roles.get(login, ())) | {role})
-
-    def set_local_roles(self, login, roles):
-        """Make ``roles`` exactly the local roles of ``login`` here (none: remove)."""
-        local_roles = dict(self.local_roles)
-        if roles:
-            local_roles[login] = tuple(sorted(roles))
-        else:
-            local_roles.pop(login, None)
-        self.local_roles = local_roles
+        roles = set(self.local_roles.get(login, ()))
+        roles.add(role)
+        self.local_roles[login] = tuple(sorted(roles))
 
     def add_link(self, relation, path):
-        self.links = {**self.links, relation: tuple(self.links.get(relation, ())) + (path,)}
+        self.links[relation] = tuple(self.links.get(relation, ())) + (path,)
 
 
 __all__ = ["Content", "ContentFolder", "Folder", "Root"]

@@ -143,7 +143,11 @@ def set_local_role(request, obj, login, role, granted):
     roles = set(obj.local_roles.get(login, ()))
     if (role in roles) == granted:
         return False
-    obj.set_local_roles(login, roles | {role} if granted else roles - {role})
+    roles = roles | {role} if granted else roles - {role}
+    if roles:
+        obj.local_roles[login] = tuple(sorted(roles))
+    else:
+        del obj.local_roles[login]
     reindex(request, obj)
     record(request, AuditAction.LOCAL_ROLE_CHANGED, obj,
            details={"login": login, "role": role, "granted": granted})
