@@ -54,6 +54,15 @@ def write_ini(tmp_path, name="test.ini", **overrides):
     return str(ini)
 
 
+def browse(app, user, password="demo"):
+    """A WebTest browser logged in as ``user`` through the log-in form."""
+    browser = webtest.TestApp(app)
+    form = browser.get("/login").forms[0]
+    form["login"], form["password"] = user, password
+    form.submit(status=303)
+    return browser
+
+
 @pytest.fixture
 def app(tmp_path):
     app = make_app(tmp_path)

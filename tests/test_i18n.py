@@ -20,7 +20,7 @@ from babel.messages.pofile import read_po
 from pyramid.i18n import TranslationString, make_localizer
 from pyramid.interfaces import ITranslationDirectories
 
-from conftest import PROJECT
+from conftest import PROJECT, browse
 
 LOCALE = os.path.join(PROJECT, "src", "partnership_cms", "locale")
 DOMAIN = "partnership_cms"
@@ -147,16 +147,10 @@ def test_colander_and_deform_messages_are_swedish_by_default(app):
     assert app.registry.settings["pyramid.default_locale_name"] == "sv"
 
 
-def _login(app, user):
-    browser = webtest.TestApp(app)
-    form = browser.get("/login").forms[0]
-    form["login"], form["password"] = user, "demo"
-    form.submit(status=303)
-    return browser
 
 
 def test_deform_form_errors_are_swedish_and_english_with_the_cookie(app):
-    browser = _login(app, "officer")
+    browser = browse(app, "officer")
     res = browser.get("/proposals/add").forms["add-form"].submit("save", status=422)
     assert "Det uppstod problem med ditt formulär" in res.text  # deform's sv catalog
     assert "Krävd" in res.text  # colander's sv catalog: the required title is missing

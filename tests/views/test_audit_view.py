@@ -14,7 +14,7 @@ import pytest
 import webtest
 import yaml
 
-from conftest import PROJECT, make_app
+from conftest import PROJECT, browse, make_app
 from partnership_cms.audit.log import AuditEntry
 from partnership_cms.scripting import app_request
 
@@ -23,17 +23,11 @@ HTML = {"Accept": "text/html"}
 PROPOSAL = {"@type": "Proposal", "title": NASTY, "unit": "Kommunstyrelsens förvaltning"}
 
 
-def browser(app, user):
-    client = webtest.TestApp(app)
-    form = client.get("/login").forms[0]
-    form["login"], form["password"] = user, "demo"
-    form.submit(status=303)
-    return client
 
 
 @pytest.fixture
 def auditor(app):
-    return browser(app, "auditor")
+    return browse(app, "auditor")
 
 
 def rows(page):
@@ -129,7 +123,7 @@ def test_pages_of_fifty(app, auditor, api):
 )
 def test_only_auditors(app, path):
     for user in ("officer", "clerk", "admin"):
-        res = browser(app, user).get(path, headers=HTML, status=403)
+        res = browse(app, user).get(path, headers=HTML, status=403)
         assert "Du saknar behörighet" in res.text
     res = webtest.TestApp(app).get(path, headers=HTML, status=303)
     assert "/login?came_from=" + path in res.location
@@ -214,7 +208,7 @@ def test_a_nasty_title_is_escaped_in_the_audit_view_and_the_workflow_page(app, a
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
     assert NASTY in [a.text for a in page.html.select("table.audit-trail a")]
 
-    officer = browser(app, "officer")
+    officer = browse(app, "officer")
     workflow = officer.get(path + "/workflow", headers=HTML)
     assert (
         "<script>alert(1)" not in workflow.text
@@ -238,7 +232,7 @@ def nasty_workflows(tmp_path):
 def test_a_nasty_title_in_a_definition_is_escaped_in_the_diagram(tmp_path, seed_url):
     app = make_app(tmp_path, **{"partnership_cms.workflows": nasty_workflows(tmp_path)})
     try:
-        chair = browser(app, "ks_chair")
+        chair = browse(app, "ks_chair")
         svg = chair.get(seed_url + "/workflow.svg")
         assert svg.content_type == "image/svg+xml" and "<script" not in svg.text
         root = ET.fromstring(svg.body)
@@ -253,7 +247,7 @@ def test_a_nasty_title_in_a_definition_is_escaped_in_the_diagram(tmp_path, seed_
 
 # -- the workflow picture -------------------------------------------------------------------------
 def test_workflow_page_marks_the_current_state_and_what_the_user_may_do(app, seed_url):
-    chair = browser(app, "ks_chair")
+    chair = browse(app, "ks_chair")
     page = chair.get(seed_url + "/workflow", headers=HTML)
     current = page.html.select_one("ol.workflow-states li[aria-current=step]")
     assert current.strong.text == "Kommunstyrelsen" and "nuvarande läge" in current.text
@@ -273,7 +267,7 @@ def test_workflow_page_marks_the_current_state_and_what_the_user_may_do(app, see
         if g.get("data-transition") and "offered" in g.get("class")
     }
     assert marked == {"ks_propose", "ks_adopt", "ks_refer_back", "ks_table", "ks_reject"}
-    director = ET.fromstring(browser(app, "director").get(seed_url + "/workflow.svg").body)
+    director = ET.fromstring(browse(app, "director").get(seed_url + "/workflow.svg").body)
     assert {
         g.get("data-transition")
         for g in director.iter("{http://www.w3.org/2000/svg}g")
@@ -288,6 +282,6 @@ def test_workflow_picture_needs_view_permission(app, seed_url):
         in anonymous.get(seed_url + "/workflow", headers=HTML, status=303).location
     )
     anonymous.get(seed_url + "/workflow.svg", headers={"Accept": "image/svg+xml"}, status=401)
-    browser(app, "kf_member").get(
+    browse(app, "kf_member").get(
         seed_url + "/workflow", headers=HTML, status=403
     )  # not yet before KF

@@ -4,16 +4,11 @@ import re
 
 import webtest
 
+from conftest import browse
+
 XSS = '<script>alert(1)</script> "quotes"'
 
 
-def browse(app, user):
-    """A browser logged in as ``user``."""
-    browser = webtest.TestApp(app)
-    form = browser.get("/login").forms[0]
-    form["login"], form["password"] = user, "demo"
-    form.submit(status=303)
-    return browser
 
 
 def in_order(text, *parts):
