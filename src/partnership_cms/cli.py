@@ -95,7 +95,7 @@ def cmd_groups(args):
 
 
 def cmd_audit_verify(args):
-    from .api.views import verify_all
+    from .audit import verify_all
 
     registry = _registry(args.ini, check=True)
     with app_request(registry) as request:

@@ -100,7 +100,7 @@ def test_protocol_extract_becomes_a_posted_decision(app):
 
 
 def test_audit_trail_still_verifies_after_import(app):
-    from partnership_cms.api.views import verify_all
+    from partnership_cms.audit import verify_all
 
     with app_request(app.registry) as request:
         act_as(request, None)

@@ -9,7 +9,7 @@ from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import view_config
 
 from .. import catalog
-from ..audit import get_log, page_of, verify_log
+from ..audit import get_log, page_of, verify_all
 from ..content.models import Content, ContentFolder, Root
 from ..content.services import create_content, edit_content, set_local_role
 from ..security.login import attempt_login, record_logout
@@ -73,7 +73,7 @@ def root_view(context, request):
         "title": "Partnerskap – ärenden och beslut",
         "items": [
             {"@id": request.application_url + "/" + name, "@type": folder.type_name, "title": folder.title}
-            for name, folder in context._items.items()
+            for name, folder in context.items()
             if folder.type_name in workflows.definitions
         ],
     }
@@ -209,18 +209,6 @@ def audit_entries(root, params, start, size):
                                action=params.get("action"), since=params.get("since") or "",
                                until=params.get("until") or None)
     return page_of(found, start, size)
-
-
-def verify_all(root):
-    """Verify the whole trail against every stored content object."""
-    return verify_log(get_log(root), iter_content(root))
-
-
-def iter_content(root):
-    """Every content object as (path, obj): for verification only, never for a request's listing."""
-    for name, folder in root._items.items():
-        for obj_name, obj in folder._items.items():
-            yield f"/{name}/{obj_name}", obj
 
 
 @view_config(context=Root, name="@openapi.json", request_method="GET", renderer="json",

@@ -7,6 +7,16 @@ from .log import AuditAction, AuditEntry, AuditLog, state_digest  # noqa: F401
 from .verify import verify_log  # noqa: F401
 
 
+def verify_all(root):
+    """Verify the whole trail against every stored content object.
+
+    The one place that walks every object: verification must see them all.
+    """
+    content = ((f"/{name}/{obj_name}", obj)
+               for name, folder in root.items() for obj_name, obj in folder.items())
+    return verify_log(get_log(root), content)
+
+
 def get_log(root):
     return root.audit_log
 

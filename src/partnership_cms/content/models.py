@@ -62,6 +62,9 @@ class Folder(Persistent):
     def values(self):
         return self._items.values()
 
+    def items(self):
+        return self._items.items()
+
 
 class ContentFolder(Folder):
     """Holds the objects of one content type (``/proposals``, ...).

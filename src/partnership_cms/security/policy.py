@@ -96,15 +96,7 @@ def _login_from_request(request, principals):
     token = bearer_token(request)
     if token:
         return principals.login_for_token(token)
-    if request.registry.queryUtility(_session_factory_iface()) is not None:
-        return request.session.get("login")
-    return None
-
-
-def _session_factory_iface():
-    from pyramid.interfaces import ISessionFactory
-
-    return ISessionFactory
+    return request.session.get("login")  # the browser's signed session (security.includeme)
 
 
 def global_roles(request):

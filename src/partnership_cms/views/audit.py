@@ -1,7 +1,7 @@
 """The auditor's view of the audit trail: filter, page, export, verify.
 
 Filtering is ``AuditLog.find`` (the same as the API's ``@audit``) and
-verification is ``api.views.verify_all``; this module only turns the form's
+verification is ``audit.verify_all``; this module only turns the form's
 fields into their arguments and the entries into readable rows. Reading and
 verifying change nothing, so everything here is GET.
 """
@@ -18,8 +18,7 @@ from pyramid.response import Response
 from pyramid.traversal import find_resource
 from pyramid.view import view_config
 
-from ..api.views import verify_all
-from ..audit import AuditAction, get_log, page_of
+from ..audit import AuditAction, get_log, page_of, verify_all
 from ..content.models import Root
 from ..security.permissions import AUDIT
 from ..security.roles import GLOBAL_ROLES

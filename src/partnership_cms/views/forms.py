@@ -267,6 +267,13 @@ class FormPage(BaseView):
     def url(self, obj, *elements, **kw):
         return self.request.resource_url(obj, *elements, **kw)
 
+    def validated(self, form):
+        """``(values, None)``, or ``(None, the page showing the form's errors)``."""
+        try:
+            return validate(form, self.request), None
+        except deform.ValidationFailure:
+            return None, self.values(self._heading(), render_failure(form), status=422)
+
     def failed(self, heading, form, error, unplaced, **kw):
         _doom(self.request)
         return self.values(heading, render_failure(form, error), alerts=unplaced, status=422,
@@ -295,10 +302,9 @@ class EditView(FormPage):
                  renderer=FORM_PAGE, permission=EDIT)
     def submit(self):
         form = self._form()
-        try:
-            appstruct = validate(form, self.request)
-        except deform.ValidationFailure:
-            return self.values(self._heading(), render_failure(form), status=422)
+        appstruct, failure = self.validated(form)
+        if failure:
+            return failure
         data = self.context.data
         payload = {}
         for spec in self.specs:
@@ -337,10 +343,9 @@ class AddView(FormPage):
                  renderer=FORM_PAGE, permission=ADD)
     def submit(self):
         form = self._form()
-        try:
-            appstruct = validate(form, self.request)
-        except deform.ValidationFailure:
-            return self.values(self._heading(), render_failure(form), status=422)
+        appstruct, failure = self.validated(form)
+        if failure:
+            return failure
         payload = {k: v for k, v in appstruct.items()
                    if not self.schema.by_name[k].empty(v) and v is not False}
         try:

@@ -15,8 +15,8 @@ import colander
 from pyramid.authorization import DENY_ALL, Allow, Everyone
 
 from ..schema import validation_errors
-from ..schema.loader import from_colander_value
-from ..security.permissions import VIEW, transition_permission
+from ..schema.loader import from_colander_value, to_json_value
+from ..security.permissions import ADD, VIEW, transition_permission
 from ..security.policy import roles_in_context
 from ..security.roles import role_principal
 from .errors import GuardFailed, InvalidData, NotAllowed, NotAvailable, UnknownTransition
@@ -56,8 +56,6 @@ class Workflows:
         return acl
 
     def folder_acl(self, type_name):
-        from ..security.permissions import ADD
-
         definition = self.definitions.get(type_name)
         roles = definition.add_roles if definition else ()
         return [(Allow, role_principal(r), ADD) for r in roles]
@@ -135,7 +133,7 @@ class Workflows:
             "roles": sorted(set(t.roles) & roles_in_context(request, context)),
             "comment": comment,
             "time": context.modified.isoformat(),
-            "data": _jsonable(data),
+            "data": to_json_value(data),
         }
         context.history.append(entry)
         reindex(request, context)
@@ -160,8 +158,3 @@ class Workflows:
             problems.extend(self.guards[step.name](context, request, data, **step.params))
         return problems
 
-
-def _jsonable(data):
-    from ..schema.loader import to_json_value
-
-    return to_json_value(data)
