@@ -65,3 +65,16 @@ def test_language_switch(app):
     assert res.location == "http://localhost/login"
     assert browser.cookies["_LOCALE_"] == "en"
     assert 'lang="en"' in browser.get("/login").text
+
+
+def test_session_expires_after_the_configured_idle_time(tmp_path):
+    import time
+
+    from conftest import browse, make_app
+
+    app = make_app(tmp_path, **{"partnership_cms.session_idle_seconds": "1"})
+    browser = browse(app, "officer")
+    assert "Hanna Handläggare" in browser.get("/login").text
+    time.sleep(2.1)  # longer than the idle time set above
+    assert "Hanna Handläggare" not in browser.get("/login").text
+    app.registry._zodb_databases[""].close()
