@@ -30,6 +30,7 @@ def configure(settings):
     config.include("pyramid_retry")
     config.include(".retry")
     config.include("pyramid_tm")
+    config.include(".write_queue")
     config.include("pyramid_zodbconn")
     config.include("pyramid_chameleon")
     # Security before any view: default permission, CSRF, session, policy.

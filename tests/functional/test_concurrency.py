@@ -1,6 +1,11 @@
 """Concurrent requests against a real waitress server on a real FileStorage:
-the same transition twice at once, many creations at once, and a conflict
-that outlives the retries."""
+the same transition twice at once, many creations at once, many writes of
+one process at once, and a conflict that outlives the retries.
+
+One process queues its writes (``write_queue.py``); several processes do
+not share that queue, so the rules that must hold between processes are
+tested with the queue off as well (``write_queue=false``: the threads then
+write side by side and collide like two processes)."""
 import http.client
 import json
 import threading
@@ -9,6 +14,7 @@ from contextlib import contextmanager
 
 import pytest
 import waitress
+from pyramid_retry import IBeforeRetry
 from waitress import wasyncore
 
 from conftest import make_app
@@ -105,12 +111,22 @@ def dnr_number(dnr):
     return int(dnr.rsplit("/", 1)[1])
 
 
-@pytest.fixture
-def client(tmp_path):
-    with serving(make_app(tmp_path)) as client:
+@pytest.fixture(params=["queued", "side_by_side"])
+def client(request, tmp_path):
+    queue = "true" if request.param == "queued" else "false"
+    app = make_app(tmp_path, **{"partnership_cms.write_queue": queue})
+    with serving(app) as client:
         for user in ("officer", "director", "auditor"):
             client.token(user)  # log in before the rounds: logins write audit entries too
+        client.retries = retries_of(app)
         yield client
+
+
+def retries_of(app):
+    """A list that grows by one each time the app retries a request after a conflict."""
+    retries = []
+    app.registry.registerHandler(lambda event: retries.append(event), (IBeforeRetry,))
+    return retries
 
 
 @pytest.mark.parametrize("transition,user", [("submit", "officer"), ("approve", "director")])
@@ -167,9 +183,40 @@ def test_simultaneous_creations_get_distinct_gapless_numbers(client):
     assert created_paths >= {path_of(doc) for doc in created}
 
 
+def test_writes_of_one_process_queue_instead_of_conflicting(tmp_path):
+    """Transitions and edits of different cases by one user, four at a time:
+    in one process they take turns, so none of them conflicts and is retried."""
+    app = make_app(tmp_path)
+    with serving(app) as client:
+        paths = []
+        for i in range(16):
+            status, doc = client.create(title=f"Förslag {i}")
+            assert status == 201
+            paths.append(path_of(doc))
+        retries = retries_of(app)
+
+        def work(i):
+            statuses = []
+            for path in paths[i::4]:
+                statuses.append(client.request("PATCH", path, {"background": f"Bakgrund {i}"}, "officer")[0])
+                statuses.append(client.request("POST", path + "/@workflow/submit", {}, "officer")[0])
+            return statuses
+
+        statuses = [status for batch in at_once(4, work) for status in batch]
+
+        assert statuses == [200] * 32
+        assert retries == []
+        states = {client.json("GET", path, user="officer")[1]["review_state"] for path in paths}
+        assert states == {"review"}
+
+
 def test_conflict_on_the_last_attempt_is_a_json_409(tmp_path):
-    """Two edits of the same case at once, with no retry left: one is a JSON 409."""
-    with serving(make_app(tmp_path, **{"retry.attempts": "1"})) as client:
+    """Two edits of the same case at once, with no retry left: one is a JSON 409.
+
+    The queue is off: within one process writes take turns, so this is what
+    two server processes writing at once meet."""
+    settings = {"retry.attempts": "1", "partnership_cms.write_queue": "false"}
+    with serving(make_app(tmp_path, **settings)) as client:
         client.token("officer")
         client.token("auditor")
         status, created = client.json("POST", "/proposals", PROPOSAL, user="officer")

@@ -14,6 +14,3 @@ def root_factory(request):
 
 def includeme(config):
     config.set_root_factory(root_factory)
-    # Outside the transaction (over pyramid_tm): a queued request begins its
-    # transaction only when the one before it has committed.
-    config.add_tween("partnership_cms.content.numbering.CreationQueue", over="pyramid_tm.tm_tween_factory")

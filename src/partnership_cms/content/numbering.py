@@ -5,7 +5,8 @@ conflict resolution: two transactions that take the next number at once
 conflict, and pyramid_retry re-runs the loser, which then takes the number
 after. A ``BTrees.Length`` would instead add the two increments together and
 hand out the same number twice. The counter only moves in a transaction that
-commits, so numbers have no gaps.
+commits, so numbers have no gaps. (Within one process, writes queue anyway:
+``write_queue.py``.)
 """
 import re
 
@@ -37,32 +38,3 @@ def format_case_number(fmt, series, year, number):
 def name_from_case_number(case_number):
     """A URL-safe object name for a case number: ``KS-2021/457`` -> ``ks-2021-457``."""
     return re.sub(r"[^a-z0-9]+", "-", case_number.lower()).strip("-")
-
-
-class CreationQueue:
-    """A tween that lets one request at a time, per process, take a case number.
-
-    Every new case takes the next number of the same small counter, so
-    concurrent creations always conflict and are retried; queueing them
-    here, outside the transaction, lets them commit one after another
-    instead. (Several processes still rely on the retries.) Only a POST
-    to a content folder or its ``add`` form waits; everything else passes.
-    """
-
-    def __init__(self, handler, registry):
-        import threading
-
-        from ..schema import get_schemas
-
-        self.handler = handler
-        self.lock = threading.Lock()
-        self.folders = {schema.container for schema in get_schemas(registry).values()}
-
-    def __call__(self, request):
-        segments = request.path_info.strip("/").split("/")
-        creates = (request.method == "POST" and segments[0] in self.folders
-                   and (len(segments) == 1 or segments[1:] == ["add"]))
-        if not creates:
-            return self.handler(request)
-        with self.lock:
-            return self.handler(request)
