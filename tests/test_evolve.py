@@ -241,3 +241,36 @@ def test_step_4_keeps_tampering_from_before_the_migration_visible(tmp_path):
         assert "changed or deleted" in result["first_invalid"]["reason"]
     finally:
         app.registry._zodb_databases[""].close()
+
+
+def test_step_7_names_the_type_in_the_state_index(tmp_path, capsys):
+    from partnership_cms.catalog import search
+    from partnership_cms.evolve import step_7_state_keys_name_their_type
+
+    make_app(tmp_path).registry._zodb_databases[""].close()  # the seed case is in `ks`
+    with stored_root(tmp_path) as root:
+        state_index = root.catalog.indexes["state"]
+        docid = root.catalog.docid_by_path["/proposals/" + next(iter(root["proposals"].keys()))]
+        state_index.reindex_doc(docid, type("Old", (), {"state": "ks"})())  # as step 6 left it
+        assert state_index._rev_index[docid] == "ks"
+        root.evolve_version = 6
+
+    assert run_cli(tmp_path, "evolve") == 0
+    assert "Applied evolve steps [7]." in capsys.readouterr().out
+
+    app = make_app_on_existing(tmp_path)
+    try:
+        with app_request(app.registry) as request:
+            assert request.root.catalog.indexes["state"]._rev_index[docid] == "Proposal:ks"
+            found, total = search(request, ["role:auditor"], type="Proposal", state="ks")
+            assert total == 1 and found[0].state == "ks"
+            assert search(request, ["role:auditor"], state=["ks", "draft"])[1] >= 1
+            step_7_state_keys_name_their_type(request.root, app.registry)  # idempotent
+            assert request.root.catalog.indexes["state"]._rev_index[docid] == "Proposal:ks"
+    finally:
+        app.registry._zodb_databases[""].close()
+
+
+def make_app_on_existing(tmp_path):
+    """The app on the test's Data.fs as it is (no new users or cases)."""
+    return configure(make_settings(tmp_path)).make_wsgi_app()

@@ -139,6 +139,18 @@ def step_6_imports(root, registry):
         root.imports = OOBTree()
 
 
+def step_7_state_keys_name_their_type(root, registry):
+    """The state index holds "Type:state" (``catalog.state_key``): reindex it."""
+    from .catalog import indexable
+
+    catalog = root.catalog
+    request = _request_for(root, registry)
+    for docid, path in catalog.path_by_docid.items():
+        obj = _find(root, path)
+        if obj is not None:
+            catalog.indexes["state"].reindex_doc(docid, indexable(request, obj))
+
+
 STEPS = [
     (1, step_1_create_structure),
     (2, step_2_add_missing_folders),
@@ -146,6 +158,7 @@ STEPS = [
     (4, step_4_audit_log_layout),
     (5, step_5_catalog_text_digests_and_minutes),
     (6, step_6_imports),
+    (7, step_7_state_keys_name_their_type),
 ]
 LATEST = STEPS[-1][0]
 

@@ -1,7 +1,7 @@
 """The catalog: every listing and search goes through hypatia indexes,
 updated in the same transaction as the change. No request walks all objects.
 
-Indexes: type, state, dnr, year, body, modified, title (for sorting), local
+Indexes: type, state (as "Type:state"), dnr, year, body, modified, title (for sorting), local
 roles ("login:Role", for the worklist), text
 (full text over titles and text fields; Unicode words, case-folded, so
 å/ä/ö are letters like any other) and allowed (the principals that may view
@@ -14,16 +14,19 @@ import hashlib
 import random
 from types import SimpleNamespace
 
+from BTrees.LFBTree import LFSet, intersection, multiunion
 from BTrees.LOBTree import LOBTree
 from BTrees.OLBTree import OLBTree
 from hypatia.catalog import Catalog
 from hypatia.field import FieldIndex
 from hypatia.keyword import KeywordIndex
-from hypatia.query import Any, Contains, Eq
+from hypatia.query import Contains
 from hypatia.text import TextIndex
 from hypatia.text.lexicon import CaseNormalizer, Lexicon, Splitter
 from persistent import Persistent
 from pyramid.traversal import find_resource, resource_path
+
+from ..schema import get_schemas
 
 FIELD_INDEXES = ("type", "state", "dnr", "year", "body", "modified", "title_sort")
 
@@ -69,6 +72,13 @@ def _text_of(obj):
     return " ".join(p for p in parts if p)
 
 
+def state_key(type_name, state):
+    """What the state index holds: the state with its type ("Proposal:draft"),
+    since several workflows name a state alike. A search by type and state
+    then reads one set instead of intersecting two large ones."""
+    return f"{type_name}:{state}"
+
+
 def indexable(request, obj):
     """The flat record the indexes read for ``obj``."""
     from ..workflow import get_workflows
@@ -77,7 +87,7 @@ def indexable(request, obj):
     dated = data.get("meeting_date") or data.get("dated")
     return SimpleNamespace(
         type=obj.type_name,
-        state=obj.state,
+        state=state_key(obj.type_name, obj.state),
         dnr=data.get("dnr") or "",
         year=(dated.year if dated else obj.created.year),
         body=data.get("body") or "",
@@ -133,31 +143,74 @@ def _newest_first(index, docids, stop):
     return found
 
 
+def _docids(index, value):
+    """The docids a field or keyword index holds for ``value``: its own set,
+    not a copy (hypatia's query objects copy every set they read, which
+    costs as much as the set is large). Never change what this returns."""
+    return index._fwd_index.get(value) or _EMPTY
+
+
+_EMPTY = LFSet()
+
+
+def _as_list(value):
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _one_of(index, values):
+    if isinstance(values, (list, tuple)):
+        return multiunion([_docids(index, v) for v in values])
+    return _docids(index, values)
+
+
+def _matches(idx, principals, filters, text):
+    """The docids that pass every filter and that one of ``principals`` may view.
+
+    Intersections cost the sizes of both sides, so the filters are met
+    smallest first, and the allowed-principal sets, which are the largest
+    (a director may view everything), are met last, each by the small
+    candidate set: the cost follows the number of matches, not the size of
+    the register.
+    """
+    sets = [_one_of(idx[name], value) for name, value in filters]
+    if text:
+        sets.append(Contains(idx["text"], text).execute().ids)
+    if not sets:
+        return multiunion([_docids(idx["allowed"], p) for p in principals])
+    sets.sort(key=len)
+    candidates = sets[0]
+    for other in sets[1:]:
+        if not candidates:
+            return _EMPTY
+        candidates = intersection(candidates, other)
+    return multiunion([intersection(candidates, _docids(idx["allowed"], p)) for p in principals])
+
+
 def search(request, principals, *, type=None, state=None, text=None, year=None, body=None,
            local_role=None, sort="modified", reverse=True, start=0, size=25):
     """Objects the principals may view that match; returns (objects, total).
 
+    ``type``, ``state``, ``year``, ``body``: a value or a list of values.
     ``local_role`` ("login:Role") keeps only objects where that user holds that role.
     """
     catalog = request.root.catalog
     idx = catalog.indexes
-    query = Any(idx["allowed"], list(principals))
-    if local_role:
-        query = query & Any(idx["local_roles"], [local_role])
-    for name, value in (("type", type), ("state", state), ("year", year), ("body", body)):
-        if value not in (None, ""):
-            query = query & (Any(idx[name], list(value)) if isinstance(value, (list, tuple))
-                             else Eq(idx[name], value))
-    if text:
-        query = query & Contains(idx["text"], text)
-    results = query.execute()
-    total = len(results)
+    if state not in (None, ""):
+        # The state keys name their type, which then needs no filter of its own.
+        types = _as_list(type) if type not in (None, "") else sorted(get_schemas(request.registry))
+        state = [state_key(t, s) for t in types for s in _as_list(state)]
+        type = None
+    filters = [(name, value) for name, value in
+               (("type", type), ("state", state), ("year", year), ("body", body), ("local_roles", local_role))
+               if value not in (None, "")]
+    docids = _matches(idx, principals, filters, text)
+    total = len(docids)
     if sort not in FIELD_INDEXES:
         sort = "modified"
     if sort == "modified" and reverse and total > SCAN_THRESHOLD:
-        ids = _newest_first(idx["modified"], results.ids, start + size)[start:start + size]
+        ids = _newest_first(idx["modified"], docids, start + size)[start:start + size]
     else:
-        ids = list(results.sort(idx[sort], reverse=reverse, limit=start + size))[start:start + size]
+        ids = list(idx[sort].sort(docids, reverse=reverse, limit=start + size))[start:start + size]
     root = request.root
     objects = [find_resource(root, catalog.path_by_docid[docid]) for docid in ids]
     return objects, total
