@@ -205,6 +205,24 @@ def test_demo_data_and_a_whole_case_verify(api, seed_url):
     assert result["valid"] is True and result["objects"] == 4  # with the two decisions
 
 
+def test_verification_lets_go_of_what_it_read(app, monkeypatch):
+    """Verification reads every entry and object; it turns them back into
+    ghosts as it goes, so a verifying server does not keep them in memory."""
+    from partnership_cms.audit import verify as verify_module
+    from partnership_cms.audit import verify_all
+
+    monkeypatch.setattr(verify_module, "RELEASE_EVERY", 5)
+    with app_request(app.registry) as request:
+        root = request.root
+        cache = root._p_jar._cache
+        loaded_before = cache.ringlen()  # objects with their state in memory
+        result = verify_all(root)
+        assert result.ok and result.entries > 5 and result.objects >= 2
+        entries = list(root.audit_log.entries.values())
+        assert entries and all(e._p_changed is None for e in entries)  # ghosts
+        assert cache.ringlen() <= loaded_before
+
+
 def test_altered_entry_is_named(app, api, seed_url):
     with stored_root(app_db(app)) as root:
         entries = root.audit_log.entries  # an entry record replaced by another

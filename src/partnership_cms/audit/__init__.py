@@ -11,10 +11,14 @@ def verify_all(root):
     """Verify the whole trail against every stored content object.
 
     The one place that walks every object: verification must see them all.
+    What it reads is turned back into ghosts as it goes (``cacheMinimize``;
+    verification only reads), so a server that verifies does not keep the
+    whole trail and every case in memory afterwards.
     """
     content = ((f"/{name}/{obj_name}", obj)
                for name, folder in root.items() for obj_name, obj in folder.items())
-    return verify_log(get_log(root), content)
+    jar = root._p_jar
+    return verify_log(get_log(root), content, release=jar.cacheMinimize if jar is not None else None)
 
 
 def get_log(root):

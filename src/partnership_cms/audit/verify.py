@@ -43,16 +43,24 @@ class VerifyResult:
         }
 
 
-def verify_log(log, content_objects=()):
+RELEASE_EVERY = 1000  # entries or objects read between two calls of ``release``
+
+
+def verify_log(log, content_objects=(), release=None):
     """Check every chain, every seal, and that each object matches its last entry.
 
     ``content_objects`` yields ``(path, obj)`` for every stored content object.
+    ``release``, if given, is called every RELEASE_EVERY entries and objects
+    and at the end, to let go of what was read (see ``audit.verify_all``).
     """
+    release = release or (lambda: None)
     result = VerifyResult()
     seen_chains = set()
     chain, expected_seq, prev = None, 0, GENESIS
     for (entry_chain, seq), entry in log.items():
         result.entries += 1
+        if result.entries % RELEASE_EVERY == 0:
+            release()
         if entry_chain != chain:
             _close_chain(log, result, chain, expected_seq, prev)
             chain, expected_seq, prev = entry_chain, 0, GENESIS
@@ -76,6 +84,8 @@ def verify_log(log, content_objects=()):
 
     for path, obj in content_objects:
         result.objects += 1
+        if result.objects % RELEASE_EVERY == 0:
+            release()
         seq_hash = log.heads.get(path)
         if seq_hash is None:
             result.problems.append(Problem("", path, None, "object has no audit entries"))
@@ -98,6 +108,7 @@ def verify_log(log, content_objects=()):
             result.problems.append(Problem(seal.get("time", ""), "@seals", seal.get("seq"),
                                            "entries sealed at this time were changed or deleted"))
         prev = seal.get("hash")
+    release()
     return result
 
 
