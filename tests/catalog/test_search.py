@@ -49,3 +49,35 @@ def test_text_is_reindexed_only_when_it_changes(app):
         principals = search_principals(request)
         assert catalog.search(request, principals, text="Simhall")[1] == 1
         assert catalog.search(request, principals, text="Bibliotek")[1] == 0
+
+
+def test_a_changed_state_moves_the_document_between_sets(app):
+    with app_request(app.registry) as request:
+        act_as(request, request.root.principals.users["officer"])
+        obj = create_content(request, "Proposal", {"title": "Cykelbana i Flemingsberg"})
+        cat = request.root.catalog
+        index = cat.indexes["state"]
+        docid = cat.docid_for("/proposals/" + obj.__name__)
+        counted = index.indexed_count()
+        obj.state = "review"
+        catalog.reindex(request, obj)
+        assert docid in index._fwd_index["Proposal:review"]
+        assert docid not in index._fwd_index.get("Proposal:draft", ())
+        assert index._rev_index[docid] == "Proposal:review"
+        assert index.indexed_count() == counted
+        principals = search_principals(request)
+        found, _ = catalog.search(request, principals, type="Proposal", state="review")
+        assert obj in found
+        assert obj not in catalog.search(request, principals, type="Proposal", state="draft")[0]
+
+
+def test_history_lives_in_the_object_record(app):
+    from persistent.list import PersistentList
+
+    from partnership_cms.content.models import Content
+
+    obj = Content("Proposal", {"title": "Äldre ärende"}, "draft", "officer")
+    obj.history = PersistentList([{"action": "submit"}])  # as objects from before kept it
+    obj.add_history({"action": "return"})
+    assert obj.history == ({"action": "submit"}, {"action": "return"})
+    assert Content("Proposal", {}, "draft", "officer").history == ()

@@ -29,6 +29,7 @@ from pyramid.traversal import find_resource, resource_path
 from ..schema import get_schemas
 
 FIELD_INDEXES = ("type", "state", "dnr", "year", "body", "modified", "title_sort")
+_MISSING = object()
 
 
 class SiteCatalog(Persistent):
@@ -118,9 +119,37 @@ def reindex(request, obj):
     for name, index in catalog.indexes.items():
         if name == "text" and digests is not None and digests.get(docid) == digest:
             continue
+        if name in FIELD_INDEXES:
+            old, new = index._rev_index.get(docid, _MISSING), getattr(record, name)
+            if old == new:
+                # Unchanged. (hypatia would find that out too, but only after loading
+                # the value's own docid set, which for a case number or a title is a
+                # record of its own.)
+                continue
+            if old is not _MISSING:
+                _move(index, docid, old, new)
+                continue
         index.reindex_doc(docid, record)
     if digests is not None and digests.get(docid) != digest:
         digests[docid] = digest
+
+
+def _move(index, docid, old, new):
+    """Move ``docid`` from ``old``'s docid set to ``new``'s in a hypatia
+    FieldIndex. hypatia's own reindex unindexes and indexes again, which also
+    counts the document out and back in: a change to one shared counter that
+    every transition would then write (and that concurrent ones conflict on)."""
+    fwd = index._fwd_index
+    docids = fwd.get(old)
+    if docids is not None and docid in docids:
+        docids.remove(docid)
+        if not docids:
+            del fwd[old]
+    docids = fwd.get(new)
+    if docids is None:
+        docids = fwd[new] = index.family.IF.TreeSet()
+    docids.insert(docid)
+    index._rev_index[docid] = new
 
 
 # Above this many matches, newest-first pages come from walking the modified

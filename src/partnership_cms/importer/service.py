@@ -195,7 +195,7 @@ def import_document(request, text, filename, repair=True, content=None):
     now = datetime.datetime.now(datetime.UTC)
     obj.modified = now
     repairs = [change_record(c) for c in applied]
-    obj.history.append({
+    obj.add_history({
         "action": "import", "title": "Importerad", "review_state": state,
         "from": initial, "to": state, "actor": request.authenticated_userid, "roles": [],
         "comment": comment + ".", "time": now.isoformat(),

@@ -135,7 +135,7 @@ class Workflows:
             "time": context.modified.isoformat(),
             "data": to_json_value(data),
         }
-        context.history.append(entry)
+        context.add_history(entry)
         reindex(request, context)
         record(request, AuditAction.TRANSITION, context, details={
             k: entry[k] for k in ("action", "from", "to", "comment", "roles", "data")
