@@ -53,6 +53,9 @@ def configure(settings):
 
 def main(global_config, **settings):
     """The paste app factory used by ``pserve``."""
+    from .memory import return_large_blocks_to_the_system
+
+    return_large_blocks_to_the_system()  # password hashing's 19 MiB, see memory.py
     config = configure(settings)
     app = config.make_wsgi_app()
     from .evolve import DatabaseNotReady
