@@ -256,7 +256,7 @@ def test_step_7_names_the_type_in_the_state_index(tmp_path, capsys):
         root.evolve_version = 6
 
     assert run_cli(tmp_path, "evolve") == 0
-    assert "Applied evolve steps [7]." in capsys.readouterr().out
+    assert f"Applied evolve steps {list(range(7, LATEST + 1))}." in capsys.readouterr().out
 
     app = make_app_on_existing(tmp_path)
     try:
@@ -274,3 +274,25 @@ def test_step_7_names_the_type_in_the_state_index(tmp_path, capsys):
 def make_app_on_existing(tmp_path):
     """The app on the test's Data.fs as it is (no new users or cases)."""
     return configure(make_settings(tmp_path)).make_wsgi_app()
+
+
+def test_step_8_puts_the_action_on_the_audit_index_keys(tmp_path, capsys):
+    make_app(tmp_path).registry._zodb_databases[""].close()  # the seed case and its trail
+    with stored_root(tmp_path) as root:
+        log = root.audit_log
+        trees = (*log.time_shards, *log.actors.values())
+        for tree in trees:  # as written before step 8
+            for key in list(tree.keys()):
+                tree[key] = None
+        transitions = sum(1 for e in log.find() if e["action"] == "transition")
+        assert transitions > 0
+        root.evolve_version = 7
+
+    assert run_cli(tmp_path, "evolve") == 0
+    assert "Applied evolve steps [8]." in capsys.readouterr().out
+    with stored_root(tmp_path) as root:
+        log = root.audit_log
+        for tree in (*log.time_shards, *log.actors.values()):
+            for (_time, chain, seq), action in tree.items():
+                assert action == log.get(chain, seq)["action"]
+        assert sum(1 for _ in log.find_keys(action="transition")) == transitions

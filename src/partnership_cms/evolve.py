@@ -151,6 +151,20 @@ def step_7_state_keys_name_their_type(root, registry):
             catalog.indexes["state"].reindex_doc(docid, indexable(request, obj))
 
 
+def step_8_audit_index_actions(root, registry):
+    """The audit trail's index keys carry their entry's action, so filtering
+    and counting by action read no entry records: fill in the keys written
+    before (an entry deleted behind the application's back keeps None, and
+    verification still names it)."""
+    log = root.audit_log
+    for tree in (*log.time_shards, *log.actors.values()):
+        unknown = [key for key, action in tree.items() if action is None]
+        for key in unknown:
+            entry = log.get(key[1], key[2])
+            if entry is not None:
+                tree[key] = entry["action"]
+
+
 STEPS = [
     (1, step_1_create_structure),
     (2, step_2_add_missing_folders),
@@ -159,6 +173,7 @@ STEPS = [
     (5, step_5_catalog_text_digests_and_minutes),
     (6, step_6_imports),
     (7, step_7_state_keys_name_their_type),
+    (8, step_8_audit_index_actions),
 ]
 LATEST = STEPS[-1][0]
 

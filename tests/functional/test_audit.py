@@ -408,6 +408,29 @@ def test_an_entry_time_not_after_the_last_seal_is_refused(two_connections):
         assert verify_log(log).ok
 
 
+def test_a_page_reads_only_its_own_entries(two_connections):
+    """Filtering by actor and action and counting the matches come from the
+    index trees; only the entries of the page shown are read."""
+    from partnership_cms.audit import find_page
+
+    (tm, conn), _ = two_connections
+    with tm:
+        log = conn.root()["log"]
+        for n in range(10):
+            log.append(f"/proposals/ks-2026-{n % 3}", dict(entry_fields("director"), action="transition"))
+    conn.cacheMinimize()
+    with tm:
+        log = conn.root()["log"]
+        page, total = find_page(log, 2, 3, actor="director", action="transition")
+        assert total == 10 and len(page) == 3
+        assert [e["action"] for e in page] == ["transition"] * 3
+        read = [e for e in log.entries.values() if e._p_changed is not None]
+        assert len(read) == 3  # the page; not the 47 others
+        assert page == list(log.find(actor="director", action="transition"))[2:5]
+        assert find_page(log, 0, 100, action="edit")[1] == 40
+        assert find_page(log, 0, 100, action="transition", actor="officer")[1] == 0
+
+
 def test_entries_are_records_and_the_indexes_are_sharded(two_connections):
     (tm, conn), _ = two_connections
     with tm:

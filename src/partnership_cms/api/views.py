@@ -9,7 +9,7 @@ from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import view_config
 
 from .. import catalog
-from ..audit import get_log, page_of, verify_all
+from ..audit import find_page, get_log, verify_all
 from ..content.models import Content, ContentFolder, Root
 from ..content.services import create_content, edit_content, set_local_role
 from ..security.login import attempt_login, record_logout
@@ -205,10 +205,9 @@ def audit_view(context, request):
 def audit_entries(root, params, start, size):
     """Entries filtered by object (path), actor, action and time (ISO), newest first."""
     obj = params.get("object")
-    found = get_log(root).find(chains=[obj] if obj else None, actor=params.get("actor"),
-                               action=params.get("action"), since=params.get("since") or "",
-                               until=params.get("until") or None)
-    return page_of(found, start, size)
+    return find_page(get_log(root), start, size, chains=[obj] if obj else None,
+                     actor=params.get("actor"), action=params.get("action"),
+                     since=params.get("since") or "", until=params.get("until") or None)
 
 
 @view_config(context=Root, name="@openapi.json", request_method="GET", renderer="json",

@@ -51,6 +51,14 @@ def record(request, action, obj=None, *, details=None, actor=None, chain=None):
     return get_log(request.root).append(chain, fields)
 
 
+def find_page(log, start, size, **filters):
+    """One page of the entries matching ``filters`` (see ``AuditLog.find``),
+    newest first, and how many match. Only the page's entries are read."""
+    keys, total = page_of(log.find_keys(**filters), start, size)
+    page = (log.get(chain, seq) for _time, chain, seq in keys)
+    return [entry for entry in page if entry is not None], total
+
+
 def page_of(entries, start, size):
     """``(entries[start:start + size], how many there are)`` of an iterable."""
     matched, total = [], 0

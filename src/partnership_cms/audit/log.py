@@ -112,9 +112,9 @@ class AuditLog(Persistent):
     def __init__(self):
         self.entries = OOBTree()  # (chain, seq) -> AuditEntry
         self.heads = OOBTree()  # chain -> (seq, hash)
-        # TIME_SHARDS trees of (time, chain, seq) -> None, the shard from the chain
+        # TIME_SHARDS trees of (time, chain, seq) -> action, the shard from the chain
         self.time_shards = tuple(OOBTree() for _ in range(TIME_SHARDS))
-        self.actors = OOBTree()  # actor -> OOBTree((time, chain, seq) -> None)
+        self.actors = OOBTree()  # actor -> OOBTree((time, chain, seq) -> action)
         self.seals = PersistentList()  # the global chain of seals
 
     # -- writing ---------------------------------------------------------------------------
@@ -131,8 +131,10 @@ class AuditLog(Persistent):
         key = (entry["time"], chain, entry["seq"])
         self.entries[(chain, entry["seq"])] = AuditEntry(entry)
         self.heads[chain] = (entry["seq"], entry["hash"])
-        self.time_shards[shard_of(chain)][key] = None
-        self._actor_tree(entry.get("actor") or "", create=True)[key] = None
+        # The index keys carry the entry's action, so that filtering by action
+        # (and counting what matches) needs no entry record.
+        self.time_shards[shard_of(chain)][key] = entry["action"]
+        self._actor_tree(entry.get("actor") or "", create=True)[key] = entry["action"]
         return entry
 
     def _read_seals_current(self):
@@ -183,25 +185,43 @@ class AuditLog(Persistent):
         ``chains``: the chains to read (an object's path, ``user:<login>``);
         None reads all. ``since``/``until``: inclusive UTC times (ISO 8601).
         """
+        for _time, chain, seq in self.find_keys(chains=chains, actor=actor, action=action,
+                                                since=since, until=until):
+            entry = self.get(chain, seq)
+            if entry is not None:  # deleted behind the application's back: verification names it
+                yield entry
+
+    def find_keys(self, *, chains=None, actor=None, action=None, since="", until=None):
+        """``(time, chain, seq)`` of the entries ``find`` yields, newest first.
+
+        Without ``chains`` no entry record is read: actor and time come from
+        the index trees and the action from their values (None in keys
+        written before the values were, evolve step 8; their entry is read).
+        Counting the matches of a filter therefore costs the index, not the
+        trail, and ``find_page`` reads only the entries of one page.
+        """
         until = until or "\uffff"
         if chains is not None:
-            keys = [(e["time"], e["chain"], e["seq"])
-                    for c in chains for e in reversed(self.chain(c))]
-            if len(chains) > 1:
-                keys.sort(reverse=True)
-        elif actor:
-            keys = self.actor_keys(actor, since, until, newest_first=True)
+            keys = sorted(((e["time"], e["chain"], e["seq"])
+                           for c in chains for e in self.chain(c)
+                           if since <= e["time"] <= until
+                           and (not action or e["action"] == action)
+                           and (not actor or e.get("actor") == actor)), reverse=True)
+            yield from keys
+            return
+        if actor:
+            tree = self._actor_tree(actor)
+            items = _merged_items([tree] if tree is not None else [], since, until)
         else:
-            keys = self.time_keys(since, until, newest_first=True)
-        for time, chain, seq in keys:
-            if not (since <= time <= until):
+            items = _merged_items(self.time_shards, since, until)
+        for key, key_action in items:
+            if action and (key_action if key_action is not None else self._action_of(key)) != action:
                 continue
-            entry = self.get(chain, seq)
-            if entry is None:  # deleted behind the application's back: verification names it
-                continue
-            if action and entry["action"] != action or actor and entry.get("actor") != actor:
-                continue
-            yield entry
+            yield key
+
+    def _action_of(self, key):
+        entry = self.get(key[1], key[2])
+        return entry["action"] if entry is not None else None
 
     # -- seals -----------------------------------------------------------------------------
     def seal(self, actor):
@@ -265,6 +285,16 @@ def _merged(trees, since, until, newest_first):
     if newest_first:
         return heapq.merge(*(reversed(t.keys(low, high)) for t in trees), reverse=True)
     return heapq.merge(*(t.keys(low, high) for t in trees))
+
+
+def _merged_items(trees, since, until):
+    """``(key, value)`` of the trees' keys from ``since`` to ``until``, newest first."""
+    low, high = (since,), (until or "\uffff",) + _KEY_MAX
+    return heapq.merge(*(reversed(t.items(low, high)) for t in trees), key=_first, reverse=True)
+
+
+def _first(pair):
+    return pair[0]
 
 
 def _tree_objects(tree):

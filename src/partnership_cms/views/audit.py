@@ -18,7 +18,7 @@ from pyramid.response import Response
 from pyramid.traversal import find_resource
 from pyramid.view import view_config
 
-from ..audit import AuditAction, get_log, page_of, verify_all
+from ..audit import AuditAction, find_page, get_log, verify_all
 from ..content.models import Root
 from ..security.permissions import AUDIT
 from ..security.roles import GLOBAL_ROLES
@@ -108,8 +108,8 @@ class AuditView(BaseView):
         return []
 
     def entries(self, start=0, size=None):
-        found = get_log(self.context).find(**self.query)
-        return page_of(found, start, size if size is not None else float("inf"))
+        return find_page(get_log(self.context), start, size if size is not None else float("inf"),
+                         **self.query)
 
     # -- what the template reads -----------------------------------------------------
     @property
