@@ -44,16 +44,10 @@ def step_3_index_local_roles(root, registry):
     """The worklist asks the catalog who owns what: add that index and fill it."""
     from hypatia.keyword import KeywordIndex
 
-    from .catalog import indexable
-
     indexes = root.catalog.indexes
     if "local_roles" not in indexes:
         indexes["local_roles"] = KeywordIndex("local_roles")
-    request = _request_for(root, registry)
-    for docid, path in root.catalog.path_by_docid.items():
-        obj = _find(root, path)
-        if obj is not None:
-            indexes["local_roles"].reindex_doc(docid, indexable(request, obj))
+    _reindex_all(root, registry, "local_roles")
 
 
 def step_4_audit_log_layout(root, registry):
@@ -98,6 +92,18 @@ def step_4_audit_log_layout(root, registry):
             delattr(log, name)
 
 
+def _reindex_all(root, registry, index_name):
+    """Reindex one catalog index for every cataloged object."""
+    from .catalog import indexable
+
+    catalog = root.catalog
+    request = _request_for(root, registry)
+    for docid, path in catalog.path_by_docid.items():
+        obj = _find(root, path)
+        if obj is not None:
+            catalog.indexes[index_name].reindex_doc(docid, indexable(request, obj))
+
+
 def _request_for(root, registry):
     from pyramid.request import Request
 
@@ -121,16 +127,10 @@ def step_5_catalog_text_digests_and_minutes(root, registry):
     unchanged text is not reindexed) and keeps modification times to the minute."""
     from BTrees.LOBTree import LOBTree
 
-    from .catalog import indexable
-
     catalog = root.catalog
     if getattr(catalog, "text_digests", None) is None:
         catalog.text_digests = LOBTree()
-    request = _request_for(root, registry)
-    for docid, path in catalog.path_by_docid.items():
-        obj = _find(root, path)
-        if obj is not None:
-            catalog.indexes["modified"].reindex_doc(docid, indexable(request, obj))
+    _reindex_all(root, registry, "modified")
 
 
 def step_6_imports(root, registry):
@@ -141,14 +141,7 @@ def step_6_imports(root, registry):
 
 def step_7_state_keys_name_their_type(root, registry):
     """The state index holds "Type:state" (``catalog.state_key``): reindex it."""
-    from .catalog import indexable
-
-    catalog = root.catalog
-    request = _request_for(root, registry)
-    for docid, path in catalog.path_by_docid.items():
-        obj = _find(root, path)
-        if obj is not None:
-            catalog.indexes["state"].reindex_doc(docid, indexable(request, obj))
+    _reindex_all(root, registry, "state")
 
 
 def step_8_audit_index_actions(root, registry):
