@@ -81,3 +81,18 @@ def test_history_lives_in_the_object_record(app):
     obj.add_history({"action": "return"})
     assert obj.history == ({"action": "submit"}, {"action": "return"})
     assert Content("Proposal", {}, "draft", "officer").history == ()
+
+
+def test_case_numbers_sort_as_numbers(app):
+    with app_request(app.registry) as request:
+        act_as(request, request.root.principals.users["officer"])
+        for i in range(11):  # KS-<year>/2 .. /12 (the seed case is 1)
+            create_content(request, "Proposal", {"title": f"Ärende {i}"})
+        principals = search_principals(request)
+        found, total = catalog.search(request, principals, type="Proposal", sort="dnr", reverse=False)
+        numbers = [int(o.data["dnr"].rsplit("/", 1)[1]) for o in found]
+        assert total == 12 and numbers == list(range(1, 13))
+        newest = catalog.search(request, principals, type="Proposal", sort="dnr", reverse=True, size=3)[0]
+        assert [int(o.data["dnr"].rsplit("/", 1)[1]) for o in newest] == [12, 11, 10]
+        assert catalog.case_number_key("KS-2026/9") < catalog.case_number_key("KS-2026/10")
+        assert catalog.case_number_key("KS-2025/99") < catalog.case_number_key("KS-2026/1")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
 from types import SimpleNamespace
 
 from BTrees.LFBTree import LFSet, intersection, multiunion
@@ -182,6 +183,17 @@ def _docids(index, value):
 _EMPTY = LFSet()
 
 
+def case_number_key(dnr):
+    """Sorts case numbers with their numbers as numbers: KS-2026/2 before KS-2026/10."""
+    return [(0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", dnr)]
+
+
+def _by_case_number(index, docids, reverse):
+    """``docids`` in case-number order (the index's own order is the text's)."""
+    numbers = index._rev_index
+    return sorted(docids, key=lambda docid: case_number_key(numbers.get(docid, "")), reverse=reverse)
+
+
 def _as_list(value):
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
@@ -238,6 +250,8 @@ def search(request, principals, *, type=None, state=None, text=None, year=None, 
         sort = "modified"
     if sort == "modified" and reverse and total > SCAN_THRESHOLD:
         ids = _newest_first(idx["modified"], docids, start + size)[start:start + size]
+    elif sort == "dnr":
+        ids = _by_case_number(idx["dnr"], docids, reverse)[start:start + size]
     else:
         ids = list(idx[sort].sort(docids, reverse=reverse, limit=start + size))[start:start + size]
     root = request.root
