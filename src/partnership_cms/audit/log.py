@@ -170,14 +170,11 @@ class AuditLog(Persistent):
         """All entries of one chain, oldest first."""
         return [entry_data(e) for e in self.entries.values((chain, 0), (chain, float("inf")))]
 
-    def time_keys(self, since="", until=None, newest_first=False):
+    def time_keys(self, since="", until=None):
         """``(time, chain, seq)`` of every indexed entry from ``since`` to ``until``
-        (inclusive), merged over the time shards in time order."""
-        return _merged(self.time_shards, since, until, newest_first)
-
-    def actor_keys(self, actor, since="", until=None, newest_first=False):
-        tree = self._actor_tree(actor)
-        return _merged([tree] if tree is not None else [], since, until, newest_first)
+        (inclusive), merged over the time shards, oldest first."""
+        low, high = _bounds(since, until)
+        return heapq.merge(*(t.keys(low, high) for t in self.time_shards))
 
     def find(self, *, chains=None, actor=None, action=None, since="", until=None):
         """Entries matching every filter given, newest first (a generator).
@@ -280,16 +277,14 @@ class AuditLog(Persistent):
         return result
 
 
-def _merged(trees, since, until, newest_first):
-    low, high = (since,), (until or "\uffff",) + _KEY_MAX
-    if newest_first:
-        return heapq.merge(*(reversed(t.keys(low, high)) for t in trees), reverse=True)
-    return heapq.merge(*(t.keys(low, high) for t in trees))
+def _bounds(since, until):
+    """The key range of the index trees from ``since`` to ``until`` (inclusive)."""
+    return (since,), (until or "\uffff",) + _KEY_MAX
 
 
 def _merged_items(trees, since, until):
     """``(key, value)`` of the trees' keys from ``since`` to ``until``, newest first."""
-    low, high = (since,), (until or "\uffff",) + _KEY_MAX
+    low, high = _bounds(since, until)
     return heapq.merge(*(reversed(t.items(low, high)) for t in trees), key=_first, reverse=True)
 
 
