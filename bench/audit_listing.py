@@ -28,9 +28,6 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     import api_bench
-    from webtest import TestApp
-
-    from partnership_cms import configure
 
     folder = tempfile.mkdtemp(prefix="pcms-audit-listing-")
     try:
@@ -38,11 +35,8 @@ def main(argv=None):
         db.create()
         for size in (int(s) for s in args.sizes.split(",")):
             db.grow(size)
-            app = configure(api_bench.our_settings(db.data_fs)).make_wsgi_app()
+            app, client, headers = db.in_process("auditor")
             try:
-                client = TestApp(app)
-                token = client.post_json("/@login", {"login": "auditor", "password": "demo"}).json["token"]
-                headers = {"Authorization": "Bearer " + token, "Accept": "application/json"}
                 print(f"\n== {size} proposals built ==")
                 for query in QUERIES:
                     client.get("/@audit?" + query, headers=headers)  # warm the cache

@@ -50,10 +50,9 @@ def main(argv=None):
     import api_bench
     import transaction._transaction
     import ZODB.Connection
-    from webtest import TestApp
     from ZODB.FileStorage import FileStorage
 
-    from partnership_cms import audit, catalog, configure
+    from partnership_cms import audit, catalog
     from partnership_cms.workflow import engine
 
     folder = tempfile.mkdtemp(prefix="pcms-transition-phases-")
@@ -62,10 +61,7 @@ def main(argv=None):
         db.create()
         db.grow(args.proposals)
         drafts = list(db.drafts)
-        app = configure(api_bench.our_settings(db.data_fs)).make_wsgi_app()
-        client = TestApp(app)
-        token = client.post_json("/@login", {"login": "officer", "password": "demo"}).json["token"]
-        headers = {"Authorization": "Bearer " + token, "Accept": "application/json"}
+        app, client, headers = db.in_process("officer")
         for name in drafts:  # read them once, as a browsing user would have
             client.get(f"/proposals/{name}", headers=headers)
 
