@@ -54,17 +54,24 @@ def test_text_is_reindexed_only_when_it_changes(app):
 def test_a_changed_state_moves_the_document_between_sets(app):
     with app_request(app.registry) as request:
         act_as(request, request.root.principals.users["officer"])
-        obj = create_content(request, "Proposal", {"title": "Cykelbana i Flemingsberg"})
+        name = create_content(request, "Proposal", {"title": "Cykelbana i Flemingsberg"}).__name__
+    with app_request(app.registry) as request:  # a new transaction: nothing written yet
+        act_as(request, request.root.principals.users["officer"])
+        obj = request.root["proposals"][name]
         cat = request.root.catalog
         index = cat.indexes["state"]
-        docid = cat.docid_for("/proposals/" + obj.__name__)
+        docid = cat.docid_for("/proposals/" + name)
         counted = index.indexed_count()
+        own_dnr_set = cat.indexes["dnr"]._fwd_index[obj.data["dnr"]]
+        own_dnr_set._p_deactivate()
         obj.state = "review"
         catalog.reindex(request, obj)
         assert docid in index._fwd_index["Proposal:review"]
         assert docid not in index._fwd_index.get("Proposal:draft", ())
         assert index._rev_index[docid] == "Proposal:review"
         assert index.indexed_count() == counted
+        assert not index._num_docs._p_changed  # the shared counter is not rewritten
+        assert own_dnr_set._p_changed is None  # an unchanged value's set is not even read
         principals = search_principals(request)
         found, _ = catalog.search(request, principals, type="Proposal", state="review")
         assert obj in found

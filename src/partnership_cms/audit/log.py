@@ -192,9 +192,8 @@ class AuditLog(Persistent):
         """``(time, chain, seq)`` of the entries ``find`` yields, newest first.
 
         Without ``chains`` no entry record is read: actor and time come from
-        the index trees and the action from their values (None in keys
-        written before the values were, evolve step 8; their entry is read).
-        Counting the matches of a filter therefore costs the index, not the
+        the index trees and the action from their values (evolve step 8 gave
+        the older keys theirs). Counting the matches of a filter therefore costs the index, not the
         trail, and ``find_page`` reads only the entries of one page.
         """
         until = until or "\uffff"
@@ -212,13 +211,8 @@ class AuditLog(Persistent):
         else:
             items = _merged_items(self.time_shards, since, until)
         for key, key_action in items:
-            if action and (key_action if key_action is not None else self._action_of(key)) != action:
-                continue
-            yield key
-
-    def _action_of(self, key):
-        entry = self.get(key[1], key[2])
-        return entry["action"] if entry is not None else None
+            if not action or key_action == action:
+                yield key
 
     # -- seals -----------------------------------------------------------------------------
     def seal(self, actor):
