@@ -1,0 +1,123 @@
+"""What the audit trail and the catalog cost a transition POST, served as in ``make bench``.
+
+Issue #2 asks for both in the transaction of the change itself. This
+script measures the same submit (4 clients, waitress with 4 threads, each
+request on a different old draft) four ways: as the application does it,
+without the audit append, without the catalog reindex, and without both,
+each as a ratio to the bare Pyramid + ZODB commit measured just before. The
+parts are switched off only in the served copy of this script's own server
+process (``serve`` below); the application has no such switch.
+
+    .venv/bin/python bench/transition_cost.py [--proposals 3000] [--rounds 2]
+
+3,000 proposals give 1,200 drafts per variant (the database is copied for
+each), enough for a few seconds of submits. Prints figures; passes or fails
+nothing.
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import shutil
+import sys
+import tempfile
+import threading
+
+import api_bench
+
+VARIANTS = {
+    "as built": "",
+    "without the audit append": "audit",
+    "without the catalog reindex": "catalog",
+    "without both": "audit,catalog",
+}
+
+
+def serve(ini, port, skip):
+    """The application served like pserve does, with ``skip``'s parts switched off."""
+    import pyramid.paster
+    import waitress
+
+    import partnership_cms.audit
+    import partnership_cms.catalog
+
+    parts = set(filter(None, skip.split(",")))
+    if "audit" in parts:  # the engine imports both at each call, so this reaches it
+        partnership_cms.audit.record = lambda *args, **kwargs: None
+    if "catalog" in parts:
+        partnership_cms.catalog.reindex = lambda *args, **kwargs: None
+    pyramid.paster.setup_logging(ini)
+    app = pyramid.paster.get_app(ini)
+    waitress.serve(app, host="127.0.0.1", port=int(port), threads=api_bench.THREADS)
+
+
+def submits(folder, skip, seconds, log_dir):
+    """Serve a copy of the built database and submit its drafts; returns the Result."""
+    db = api_bench.OurDatabase(folder)
+    drafts = collections.deque(json.load(open(os.path.join(folder, "drafts.json"))))
+    port = api_bench.free_port()
+    ini = db.write_ini(port)
+    server = api_bench.Server([sys.executable, os.path.abspath(__file__), "serve", ini, str(port), skip],
+                              port, os.path.join(log_dir, f"serve-{skip or 'all'}.log"))
+    lock = threading.Lock()
+    try:
+        server.start()
+        headers = api_bench.json_headers(api_bench.login(port, "officer"))
+
+        def submit(i, rng):
+            with lock:
+                if not drafts:
+                    return None
+                name = drafts.popleft()
+            return "POST", f"/proposals/{name}/@workflow/submit", b"{}", headers
+
+        return api_bench.scenario(server, f"submit, {skip or 'nothing'} switched off", submit,
+                                  seconds=seconds)
+    finally:
+        server.stop()
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--proposals", type=int, default=3000)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    args = parser.parse_args(argv)
+    folder = tempfile.mkdtemp(prefix="pcms-transition-cost-")
+    log_dir = os.path.join(folder, "logs")
+    os.makedirs(log_dir)
+    try:
+        base_fs = api_bench.build_baseline(folder)
+        built = os.path.join(folder, "built")
+        db = api_bench.OurDatabase(built)
+        os.makedirs(built)
+        db.create()
+        db.grow(args.proposals)
+        with open(os.path.join(built, "drafts.json"), "w") as f:
+            json.dump(list(db.drafts), f)
+        print(f"{args.proposals} proposals, {len(db.drafts)} drafts submitted per variant", flush=True)
+        ratios = collections.defaultdict(list)
+        for round_number in range(1, args.rounds + 1):
+            print(f"\n== round {round_number} ==", flush=True)
+            bare = api_bench.run_baseline(base_fs, args, log_dir)["commit"]
+            for label, skip in VARIANTS.items():
+                copy = os.path.join(folder, f"copy-{round_number}-{skip or 'all'}")
+                shutil.copytree(built, copy)
+                result = submits(copy, skip, args.seconds, log_dir)
+                shutil.rmtree(copy, ignore_errors=True)
+                ratios[label].append(result.rps / bare.rps)
+        print("\n=== transition POST as a ratio to the bare commit, per round ===")
+        for label, values in ratios.items():
+            print(f"  {label:<30} " + "  ".join(f"{v:.2f}x" for v in values))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["serve"]:
+        serve(*sys.argv[2:5])
+    else:
+        sys.exit(main())
