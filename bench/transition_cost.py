@@ -5,8 +5,8 @@ script measures the same submit (4 clients, waitress with 4 threads, each
 request on a different old draft) four ways: as the application does it,
 without the audit append, without the catalog reindex, and without both,
 each as a ratio to the bare Pyramid + ZODB commit measured just before. The
-parts are switched off only in the served copy of this script's own server
-process (``serve`` below); the application has no such switch.
+parts are switched off only inside this script's own server process
+(``serve`` below); the application has no such switch.
 
     .venv/bin/python bench/transition_cost.py [--proposals 3000] [--rounds 2]
 
