@@ -4,9 +4,11 @@ Issue #2 asks for both in the transaction of the change itself. This
 script measures the same submit (4 clients, waitress with 4 threads, each
 request on a different old draft) four ways: as the application does it,
 without the audit append, without the catalog reindex, and without both,
-each as a ratio to the bare Pyramid + ZODB commit measured just before. The
-parts are switched off only inside this script's own server process
-(``serve`` below); the application has no such switch.
+each as a ratio to the bare Pyramid + ZODB commit measured just before.
+First it takes the same four variants in process, without a server, as CPU
+time per submit: a steadier figure than served rates on a shared machine.
+The parts are switched off only inside this script's own processes
+(``switch_off`` below); the application has no such switch.
 
     .venv/bin/python bench/transition_cost.py [--proposals 3000] [--rounds 2]
 
@@ -21,6 +23,7 @@ import collections
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -35,11 +38,8 @@ VARIANTS = {
 }
 
 
-def serve(ini, port, skip):
-    """The application served like pserve does, with ``skip``'s parts switched off."""
-    import pyramid.paster
-    import waitress
-
+def switch_off(skip):
+    """Replace the parts named in ``skip`` ("audit", "catalog") with no-ops in this process."""
     import partnership_cms.audit
     import partnership_cms.catalog
 
@@ -48,9 +48,53 @@ def serve(ini, port, skip):
         partnership_cms.audit.record = lambda *args, **kwargs: None
     if "catalog" in parts:
         partnership_cms.catalog.reindex = lambda *args, **kwargs: None
+
+
+def serve(ini, port, skip):
+    """The application served like pserve does, with ``skip``'s parts switched off."""
+    import pyramid.paster
+    import waitress
+
+    switch_off(skip)
     pyramid.paster.setup_logging(ini)
     app = pyramid.paster.get_app(ini)
     waitress.serve(app, host="127.0.0.1", port=int(port), threads=api_bench.THREADS)
+
+
+WARM_UP = 100  # submits before the measured ones (caches, first bucket splits)
+
+
+def in_process(folder, skip):
+    """Print the CPU time per submit of the drafts in ``folder``, in process (WebTest)."""
+    import time
+
+    switch_off(skip)
+    drafts = json.load(open(os.path.join(folder, "drafts.json")))
+    app, client, headers = api_bench.OurDatabase(folder).in_process("officer")
+    try:
+        for name in drafts:  # read once, as a browsing user would have
+            client.get(f"/proposals/{name}", headers=headers)
+        for name in drafts[:WARM_UP]:
+            client.post_json(f"/proposals/{name}/@workflow/submit", {}, headers=headers)
+        measured = drafts[WARM_UP:]
+        t0 = time.process_time()
+        for name in measured:
+            client.post_json(f"/proposals/{name}/@workflow/submit", {}, headers=headers)
+        print(f"{(time.process_time() - t0) / len(measured) * 1000:.3f}")
+    finally:
+        app.registry._zodb_databases[""].close()
+
+
+def cpu_per_submit(built, folder, skip):
+    """``in_process`` in a separate interpreter (the switches stay there), on a copy."""
+    copy = os.path.join(folder, f"in-process-{skip or 'all'}")
+    shutil.copytree(built, copy)
+    try:
+        out = subprocess.run([sys.executable, os.path.abspath(__file__), "in-process", copy, skip],
+                             check=True, capture_output=True, text=True).stdout
+        return float(out.strip().splitlines()[-1])
+    finally:
+        shutil.rmtree(copy, ignore_errors=True)
 
 
 def submits(folder, skip, seconds, log_dir):
@@ -98,6 +142,9 @@ def main(argv=None):
         with open(os.path.join(built, "drafts.json"), "w") as f:
             json.dump(list(db.drafts), f)
         print(f"{args.proposals} proposals, {len(db.drafts)} drafts submitted per variant", flush=True)
+        print("\n== in process, CPU time per submit (WebTest, no server) ==", flush=True)
+        for label, skip in VARIANTS.items():
+            print(f"  {label:<30} {cpu_per_submit(built, folder, skip):.3f} ms", flush=True)
         ratios = collections.defaultdict(list)
         for round_number in range(1, args.rounds + 1):
             print(f"\n== round {round_number} ==", flush=True)
@@ -119,5 +166,7 @@ def main(argv=None):
 if __name__ == "__main__":
     if sys.argv[1:2] == ["serve"]:
         serve(*sys.argv[2:5])
+    elif sys.argv[1:2] == ["in-process"]:
+        in_process(*sys.argv[2:4])
     else:
         sys.exit(main())
