@@ -61,6 +61,12 @@ def serve(ini, port, skip):
     waitress.serve(app, host="127.0.0.1", port=int(port), threads=api_bench.THREADS)
 
 
+def read_drafts(folder):
+    """The names of the drafts ``main`` wrote beside the built database."""
+    with open(os.path.join(folder, "drafts.json"), encoding="utf-8") as f:
+        return json.load(f)
+
+
 WARM_UP = 100  # submits before the measured ones (caches, first bucket splits)
 
 
@@ -69,7 +75,7 @@ def in_process(folder, skip):
     import time
 
     switch_off(skip)
-    drafts = json.load(open(os.path.join(folder, "drafts.json")))
+    drafts = read_drafts(folder)
     app, client, headers = api_bench.OurDatabase(folder).in_process("officer")
     try:
         for name in drafts:  # read once, as a browsing user would have
@@ -100,7 +106,7 @@ def cpu_per_submit(built, folder, skip):
 def submits(folder, skip, seconds, log_dir):
     """Serve a copy of the built database and submit its drafts; returns the Result."""
     db = api_bench.OurDatabase(folder)
-    drafts = collections.deque(json.load(open(os.path.join(folder, "drafts.json"))))
+    drafts = collections.deque(read_drafts(folder))
     port = api_bench.free_port()
     ini = db.write_ini(port)
     server = api_bench.Server([sys.executable, os.path.abspath(__file__), "serve", ini, str(port), skip],
@@ -139,7 +145,7 @@ def main(argv=None):
         os.makedirs(built)
         db.create()
         db.grow(args.proposals)
-        with open(os.path.join(built, "drafts.json"), "w") as f:
+        with open(os.path.join(built, "drafts.json"), "w", encoding="utf-8") as f:
             json.dump(list(db.drafts), f)
         print(f"{args.proposals} proposals, {len(db.drafts)} drafts submitted per variant", flush=True)
         print("\n== in process, CPU time per submit (WebTest, no server) ==", flush=True)
