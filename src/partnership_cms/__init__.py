@@ -10,6 +10,9 @@ from pyramid.config import Configurator
 from pyramid.renderers import JSON
 from pyramid_zodbconn import get_connection  # noqa: F401  (re-exported for scripts)
 
+from .evolve import DatabaseNotReady, check_version
+from .memory import return_large_blocks_to_the_system
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROJECT = os.path.dirname(os.path.dirname(HERE))
 
@@ -38,6 +41,9 @@ def configure(settings):
     # Schemas and workflows define directives; load the data right after.
     config.include(".schema")
     config.load_schemas(settings["partnership_cms.schemas"])
+    # The catalog and the audit trail subscribe to the content events.
+    config.include(".catalog")
+    config.include(".audit")
     config.include(".workflow")
     config.load_workflows(settings["partnership_cms.workflows"])
     config.include(".content")
@@ -53,13 +59,9 @@ def configure(settings):
 
 def main(global_config, **settings):
     """The paste app factory used by ``pserve``."""
-    from .memory import return_large_blocks_to_the_system
-
     return_large_blocks_to_the_system()  # password hashing's 19 MiB, see memory.py
     config = configure(settings)
     app = config.make_wsgi_app()
-    from .evolve import DatabaseNotReady
-
     try:
         check_database(app.registry, global_config.get("__file__", "development.ini"))
     except DatabaseNotReady as e:
@@ -69,8 +71,6 @@ def main(global_config, **settings):
 
 def check_database(registry, ini_path):
     """Refuse to serve a database that is empty or older than the code."""
-    from .evolve import check_version
-
     db = registry._zodb_databases[""]
     manager = transaction.TransactionManager(explicit=True)
     conn = db.open(manager)

@@ -139,7 +139,7 @@ def cmd_import(args):
     from tqdm import tqdm
 
     from .content.services import ContentInvalid
-    from .importer.service import ImportFailed, import_document
+    from .importer.service import ImportFailed, file_document
 
     registry = _registry(args.ini, check=True)
     failed = []
@@ -154,10 +154,8 @@ def cmd_import(args):
                 data = f.read()
             with app_request(registry) as request:
                 act_as(request, None)
-                obj, created = import_document(request, data, name, repair=not args.no_repair)
-                path = resource_path(obj)
-                repaired = len(request.root.audit_log.chain(path)[-1]["details"].get("repairs", ())) \
-                    if created else 0
+                result = file_document(request, data, name, repair=not args.no_repair)
+                path, created, repaired = resource_path(result.obj), result.created, len(result.repairs)
         except (OSError, ImportFailed, ContentInvalid) as e:
             failed.append(filename)
             tqdm.write(f"{prefix}{filename}: misslyckades: {e}", file=sys.stderr)

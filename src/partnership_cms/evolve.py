@@ -12,15 +12,10 @@ from BTrees.OOBTree import OOBTree
 
 from .audit import AuditLog
 from .catalog import SiteCatalog
+from .content import APP_KEY, DatabaseNotReady, app_root  # noqa: F401  (DatabaseNotReady: raised here too)
 from .content.models import ContentFolder, Root
 from .schema import get_schemas
 from .security.users import Principals
-
-APP_KEY = "partnership_cms"
-
-
-class DatabaseNotReady(Exception):
-    """The database is empty or older than the code."""
 
 
 def step_1_create_structure(root, registry):
@@ -169,10 +164,6 @@ STEPS = [
     (8, step_8_audit_index_actions),
 ]
 LATEST = STEPS[-1][0]
-
-
-def app_root(zodb_root):
-    return zodb_root.get(APP_KEY)
 
 
 def create_root(zodb_root, registry):

@@ -11,9 +11,8 @@ from pyramid.view import exception_view_config, forbidden_view_config, notfound_
 from pyramid_retry import is_last_attempt
 from ZODB.POSException import ConflictError
 
-from ..content.services import ContentInvalid
+from ..errors import ServiceError
 from ..security.policy import IDENTITY_KEY
-from ..workflow import WorkflowError
 
 log = logging.getLogger(__name__)
 
@@ -43,16 +42,29 @@ def notfound(exc, request):
     return error_response(request, 404, "NotFound", "Sidan eller dokumentet finns inte.")
 
 
-@exception_view_config(WorkflowError, renderer="json")
-def workflow_error(exc, request):
-    if isinstance(exc, WorkflowError) and exc.status == 403 and not _logged_in(request):
+# The HTTP answer to each code the services and the engine raise (errors.ServiceError).
+STATUS_OF_CODE = {
+    "unknown_transition": (404, "NotFound"),
+    "not_allowed": (403, "Forbidden"),
+    "not_available": (409, "Conflict"),
+    "invalid_data": (422, "ValidationError"),
+    "guard_failed": (422, "GuardFailed"),
+    "invalid_content": (422, "ValidationError"),
+}
+
+
+def status_of(exc):
+    """``(status, type)`` of a ServiceError for the API and the pages alike."""
+    return STATUS_OF_CODE.get(exc.code, (400, "BadRequest"))
+
+
+@exception_view_config(ServiceError, renderer="json")
+def service_error(exc, request):
+    status, error_type = status_of(exc)
+    if status == 403 and not _logged_in(request):
         return error_response(request, 401, "Unauthorized", "Du måste logga in.")
-    return error_response(request, exc.status, exc.error_type, exc.message, exc.errors)
-
-
-@exception_view_config(ContentInvalid, renderer="json")
-def invalid(exc, request):
-    return error_response(request, 422, "ValidationError", "Uppgifterna är inte giltiga.", exc.errors)
+    message, errors = exc.rendered(request)
+    return error_response(request, status, error_type, message, errors)
 
 
 @exception_view_config(ConflictError, renderer="json")

@@ -1,9 +1,13 @@
 """The audit trail: who did what, when, in which role, recorded in the same
 transaction as the change (so a rolled-back or retried change leaves no entry).
+
+Content changes reach it as events (``events.ContentEvent``, subscribed in
+``includeme``); log-ins and account changes call ``record`` directly.
 """
 from pyramid.traversal import resource_path
 
-from .log import AuditAction, AuditEntry, AuditLog, state_digest  # noqa: F401
+from ..events import ContentEvent
+from .log import AuditAction, AuditEntry, AuditLog, state_digest, utcnow_iso  # noqa: F401
 from .verify import verify_log  # noqa: F401
 
 
@@ -31,16 +35,14 @@ def record(request, action, obj=None, *, details=None, actor=None, chain=None):
     ``obj`` (a content object) names the chain and is fingerprinted; events
     without an object (logins, user changes) name their ``chain`` instead.
     """
-    from ..security.policy import global_roles
-    from .log import utcnow_iso
-
     if actor is None:
         actor = request.authenticated_userid
     fields = {
         "time": utcnow_iso(),
         "action": str(action),
         "actor": actor,
-        "roles": sorted(global_roles(request)),
+        # request.global_roles comes from security.includeme; a bare request has none.
+        "roles": sorted(getattr(request, "global_roles", ())),
         "details": details or {},
     }
     if obj is not None:
@@ -67,3 +69,12 @@ def page_of(entries, start, size):
             matched.append(entry)
         total += 1
     return matched, total
+
+
+def on_content_event(event):
+    """Record the change an event announces, in its transaction."""
+    record(event.request, event.action, event.obj, details=event.details)
+
+
+def includeme(config):
+    config.add_subscriber(on_content_event, ContentEvent)

@@ -22,31 +22,15 @@ import hashlib
 import heapq
 import json
 import zlib
-from enum import StrEnum
 
 from BTrees.OOBTree import OOBTree
 from persistent import Persistent
 from persistent.list import PersistentList
 
+from ..events import AuditAction  # noqa: F401  (the entries' action kinds)
+from ..schema.loader import to_json_value
+
 GENESIS = "0" * 64
-
-
-class AuditAction(StrEnum):
-    """The kinds of event the trail records."""
-
-    CREATE = "create"
-    EDIT = "edit"
-    TRANSITION = "transition"
-    LINK = "link"
-    IMPORT = "import"
-    LOGIN = "login"
-    LOGIN_FAILED = "login_failed"
-    LOGOUT = "logout"
-    USER_CREATED = "user_created"
-    USER_CHANGED = "user_changed"
-    GROUP_CHANGED = "group_changed"
-    LOCAL_ROLE_CHANGED = "local_role_changed"
-    SEAL = "seal"
 
 
 def canonical(obj):
@@ -61,8 +45,6 @@ def entry_hash(entry):
 
 def state_digest(obj):
     """A hash of everything a content object holds that the trail vouches for."""
-    from ..schema.loader import to_json_value
-
     return hashlib.sha256(canonical({
         "type": obj.type_name,
         "state": obj.state,

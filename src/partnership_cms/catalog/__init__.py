@@ -27,7 +27,9 @@ from hypatia.text.lexicon import CaseNormalizer, Lexicon, Splitter
 from persistent import Persistent
 from pyramid.traversal import find_resource, resource_path
 
+from ..events import ContentEvent
 from ..schema import get_schemas
+from ..security.policy import view_principals
 
 FIELD_INDEXES = ("type", "state", "dnr", "year", "body", "modified", "title_sort")
 _MISSING = object()
@@ -83,8 +85,6 @@ def state_key(type_name, state):
 
 def indexable(request, obj):
     """The flat record the indexes read for ``obj``."""
-    from ..workflow import get_workflows
-
     data = obj.data
     dated = data.get("meeting_date") or data.get("dated")
     return SimpleNamespace(
@@ -99,7 +99,7 @@ def indexable(request, obj):
         modified=obj.modified.isoformat(timespec="minutes"),
         title_sort=(obj.title or "").lower(),
         text=_text_of(obj),
-        allowed=sorted(get_workflows(request.registry).view_principals(obj)),
+        allowed=sorted(view_principals(request.registry, obj)),
         local_roles=[f"{login}:{role}" for login, roles in obj.local_roles.items() for role in roles],
     )
 
@@ -257,3 +257,12 @@ def search(request, principals, *, type=None, state=None, text=None, year=None, 
     root = request.root
     objects = [find_resource(root, catalog.path_by_docid[docid]) for docid in ids]
     return objects, total
+
+
+def on_content_event(event):
+    """Keep the indexes of the object an event announces current, in its transaction."""
+    reindex(event.request, event.obj)
+
+
+def includeme(config):
+    config.add_subscriber(on_content_event, ContentEvent)

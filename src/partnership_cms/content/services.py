@@ -1,8 +1,9 @@
 """Creating and editing content: the one code path the API, the HTML views,
 the importer and the workflow actions all use.
 
-Each function validates against the type's schema, changes the object,
-reindexes it and appends the audit entry, in the caller's transaction.
+Each function validates against the type's schema, changes the object and
+announces the change (``events``): the catalog reindexes it and the audit
+trail records it in their subscribers, in the caller's transaction.
 """
 from __future__ import annotations
 
@@ -11,43 +12,47 @@ import datetime
 import colander
 from pyramid.traversal import find_resource, resource_path
 
-from ..audit import AuditAction, record
-from ..catalog import reindex
-from ..schema import get_schemas, validation_errors
+from ..errors import ServiceError
+from ..events import AuditAction, ContentAdded, ContentChanged, notify
+from ..i18n import _
+from ..interfaces import IWorkflows
+from ..schema import get_schemas
 from ..schema.loader import from_colander_value, to_json_value
-from ..workflow import get_workflows
+from ..security.roles import LOCAL_ROLES
 from .models import Content
 from .numbering import DEFAULT_DNR_FORMAT, format_case_number, name_from_case_number, next_number
 
 
-class ContentInvalid(Exception):
-    """Validation failed; ``errors`` maps field name to a message (Swedish)."""
+class ContentInvalid(ServiceError):
+    """Validation failed; ``errors`` maps field name to a message (translatable),
+    ``invalid`` holds colander's own errors."""
 
-    def __init__(self, errors):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
+    code = "invalid_content"
+
+    def __init__(self, errors=None, invalid=None):
+        super().__init__(_("Uppgifterna är inte giltiga."), errors, invalid)
 
 
 def _validate(request, schema, payload, *, partial, allow_system):
     names = set(payload)
     unknown = names - set(schema.by_name)
     if unknown:
-        raise ContentInvalid({n: "Okänt fält." for n in sorted(unknown)})
+        raise ContentInvalid({n: _("Okänt fält.") for n in sorted(unknown)})
     system = {n for n in names if schema.by_name[n].system}
     if system and not allow_system:
-        raise ContentInvalid({n: "Fältet sätts av systemet och kan inte ändras." for n in sorted(system)})
+        raise ContentInvalid({n: _("Fältet sätts av systemet och kan inte ändras.") for n in sorted(system)})
     # JSON null clears an optional field; a required one cannot be cleared.
     cleared = {k for k, v in payload.items() if v is None and k not in system}
     # "" too: a partial (PATCH) schema would silently drop an emptied required field.
     emptied = {k for k, v in payload.items() if v == "" and k not in system}
     required = sorted(k for k in cleared | emptied if schema.by_name[k].required)
     if required:
-        raise ContentInvalid({k: "Fältet måste fyllas i." for k in required})
+        raise ContentInvalid({k: _("Fältet måste fyllas i.") for k in required})
     editable = {k: v for k, v in payload.items() if k not in system and k not in cleared}
     try:
         values = from_colander_value(schema.colander_schema(partial=partial).deserialize(editable))
     except colander.Invalid as e:
-        raise ContentInvalid(validation_errors(request, e)) from None
+        raise ContentInvalid(invalid=e) from None
     values.update({k: payload[k] for k in system})
     values.update({k: None for k in cleared})
     return values
@@ -65,7 +70,8 @@ def _check_references(request, schema, values):
         except (KeyError, ValueError):
             target = None
         if not isinstance(target, Content) or spec.target not in ("*", target.type_name):
-            errors[name] = f"Hittar inget dokument av typen {spec.target} på {value}."
+            errors[name] = _("Hittar inget dokument av typen ${type} på ${path}.",
+                             mapping={"type": spec.target, "path": value})
     if errors:
         raise ContentInvalid(errors)
 
@@ -93,14 +99,13 @@ def create_content(request, type_name, payload, *, allow_system=False, name=None
         else:
             prefix = schema.container.rstrip("s")
             name = f"{prefix}-{year}-{next_number(root, prefix, year)}"
-    workflow = get_workflows(request.registry).definition(type_name)
+    workflow = request.registry.getUtility(IWorkflows).definition(type_name)
     creator = request.authenticated_userid
     obj = Content(type_name, values, workflow.initial, creator)
     if creator:
         obj.add_local_role(creator, "Owner")
     folder[name] = obj
-    reindex(request, obj)
-    record(request, AuditAction.CREATE, obj, details={"fields": to_json_value(values)})
+    notify(request, ContentAdded, obj, AuditAction.CREATE, {"fields": to_json_value(values)})
     return obj
 
 
@@ -120,11 +125,10 @@ def edit_content(request, obj, payload, *, allow_system=False, reason=None):
             obj.data[field_name] = new
     if changes:
         obj.modified = datetime.datetime.now(datetime.UTC)
-        reindex(request, obj)
         details = {"changes": changes}
         if reason:
             details["reason"] = reason
-        record(request, AuditAction.EDIT, obj, details=details)
+        notify(request, ContentChanged, obj, AuditAction.EDIT, details)
     return changes
 
 
@@ -134,12 +138,10 @@ def object_path(obj):
 
 def set_local_role(request, obj, login, role, granted):
     """Grant or revoke a local role (Owner, Adjuster) of ``login`` on ``obj``."""
-    from ..security.roles import LOCAL_ROLES
-
     if role not in LOCAL_ROLES:
-        raise ContentInvalid({"role": f"Okänd roll. Välj en av: {', '.join(LOCAL_ROLES)}."})
+        raise ContentInvalid({"role": _("Okänd roll. Välj en av: ${roles}.", mapping={"roles": ", ".join(LOCAL_ROLES)})})
     if login not in request.root.principals.users:
-        raise ContentInvalid({"login": f"Användaren {login} finns inte."})
+        raise ContentInvalid({"login": _("Användaren ${login} finns inte.", mapping={"login": login})})
     roles = set(obj.local_roles.get(login, ()))
     if (role in roles) == granted:
         return False
@@ -148,7 +150,6 @@ def set_local_role(request, obj, login, role, granted):
         obj.local_roles[login] = tuple(sorted(roles))
     else:
         del obj.local_roles[login]
-    reindex(request, obj)
-    record(request, AuditAction.LOCAL_ROLE_CHANGED, obj,
-           details={"login": login, "role": role, "granted": granted})
+    notify(request, ContentChanged, obj, AuditAction.LOCAL_ROLE_CHANGED,
+           {"login": login, "role": role, "granted": granted})
     return True

@@ -3,22 +3,24 @@
 One code path for the ``partnership-cms import`` command, the browser's
 upload form and the demo's seed case: read the file (text, or a PDF's text
 layer), repair the scanner's letters, recognise the kind of document, parse
-it, and create a Proposal or a Decision through ``content.services``, with
-an audit entry (``AuditAction.IMPORT``) and a history entry that name the
+it, create a Proposal or a Decision through ``content.services`` and file it
+in its state through the engine (``Workflows.start_in``), which writes the
+history entry and announces the import (``AuditAction.IMPORT``) with the
 file, its SHA-256 and every letter repaired. A file already imported (the
 same SHA-256, remembered in ``root.imports``) is not imported again.
 """
 from __future__ import annotations
 
-import datetime
 import hashlib
+import io
+from dataclasses import dataclass, field
 
+from pypdf import PdfReader
 from pyramid.traversal import find_resource, resource_path
 
-from ..audit import AuditAction, record
-from ..catalog import reindex
 from ..content.services import create_content
 from ..dates import appeal_end_date, find_swedish_date
+from ..interfaces import IWorkflows
 from .officers_report import OfficersReport, parse_officers_report
 from .protocol_extract import (
     ProtocolExtract,
@@ -38,12 +40,6 @@ class ImportFailed(Exception):
 def read_document(data: bytes, filename: str = "") -> str:
     """The text of a file: a PDF's text layer (pypdf), else UTF-8 (or Windows-1252) text."""
     if data[:5] == b"%PDF-" or filename.lower().endswith(".pdf"):
-        try:
-            import io
-
-            from pypdf import PdfReader
-        except ImportError:  # pragma: no cover - pypdf is an install requirement
-            raise ImportFailed("PDF-filer kräver paketet pypdf.") from None
         try:
             reader = PdfReader(io.BytesIO(data))
             text = "\n\f".join(page.extract_text() or "" for page in reader.pages)
@@ -149,8 +145,25 @@ def imported_object(root, sha256):
         return None
 
 
+@dataclass
+class ImportResult:
+    """What one import did: the object, whether it is new, and the letters repaired
+    (applied) or only suggested, as recorded in the audit entry."""
+
+    obj: object
+    created: bool
+    repairs: list = field(default_factory=list)
+    suggestions: list = field(default_factory=list)
+
+
 def import_document(request, text, filename, repair=True, content=None):
-    """Import one document; returns ``(obj, created)``.
+    """Import one document; returns ``(obj, created)`` (see ``file_document``)."""
+    result = file_document(request, text, filename, repair=repair, content=content)
+    return result.obj, result.created
+
+
+def file_document(request, text, filename, repair=True, content=None):
+    """Import one document; returns an ImportResult.
 
     ``text`` is the document's text (or its bytes); ``content`` the file's bytes
     for the SHA-256 (default: ``text`` in UTF-8). ``created`` is False when the
@@ -166,7 +179,7 @@ def import_document(request, text, filename, repair=True, content=None):
     root = request.root
     existing = imported_object(root, sha256)
     if existing is not None:
-        return existing, False
+        return ImportResult(existing, False)
     if not text.strip():
         raise ImportFailed("Filen är tom.")
 
@@ -188,27 +201,16 @@ def import_document(request, text, filename, repair=True, content=None):
     comment = f"Importerad från filen {filename}"
     if applied:
         comment += f"; {len(applied)} bokstäver rättade"
-    initial = obj.state
-    if state != initial:
+    if state != obj.state:
         comment += f"; läget {state} enligt protokollsutdragets datum för justering och anslag"
-    obj.state = state
-    now = datetime.datetime.now(datetime.UTC)
-    obj.modified = now
     repairs = [change_record(c) for c in applied]
-    obj.add_history({
-        "action": "import", "title": "Importerad", "review_state": state,
-        "from": initial, "to": state, "actor": request.authenticated_userid, "roles": [],
-        "comment": comment + ".", "time": now.isoformat(),
-        "data": {"file": filename, "sha256": sha256, "repaired": len(repairs)},
+    suggestions = [change_record(c) for c in suggested]
+    request.registry.getUtility(IWorkflows).start_in(request, obj, state, comment=comment + ".", evidence={
+        "file": filename, "sha256": sha256, "kind": kind, "repairs": repairs, "suggestions": suggestions,
+        "history": {"file": filename, "sha256": sha256, "repaired": len(repairs)},
     })
-    path = resource_path(obj)
-    root.imports[sha256] = path
-    reindex(request, obj)
-    record(request, AuditAction.IMPORT, obj, details={
-        "file": filename, "sha256": sha256, "kind": kind, "from": initial, "to": state,
-        "repairs": repairs, "suggestions": [change_record(c) for c in suggested],
-    })
-    return obj, True
+    root.imports[sha256] = resource_path(obj)
+    return ImportResult(obj, True, repairs, suggestions)
 
 
 def _iso(day):

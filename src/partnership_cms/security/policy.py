@@ -2,17 +2,20 @@
 
 Identity comes from an API bearer token (``Authorization: Bearer ...``) or,
 for browsers, from the signed session cookie. Permissions come from ACLs
-found along the object's lineage: a content object's ACL is computed from
-its workflow state (see workflow.engine.Workflows.acl), a content folder's
-from its type's ``add_roles``, the root's is fixed. Principals are the user,
-their global roles (groups) and the local roles they hold on the object or
-its parents.
+found along the object's lineage through one lookup, ``acl_of``, that the
+policy, the catalog's allowed index and the views share: a content object's
+ACL comes from its workflow state and a content folder's from its type's
+``add_roles`` (the workflow engine registers itself as the ``IACLSource``),
+the root's is its own ``__acl__``. Principals are the user, their global
+roles (groups) and the local roles they hold on the object or its parents.
 """
 from __future__ import annotations
 
-from pyramid.authorization import Allow, Authenticated, Everyone
+from pyramid.authorization import ALL_PERMISSIONS, Allow, Authenticated, Everyone
 from pyramid.location import lineage
 
+from ..interfaces import IACLSource
+from .permissions import VIEW
 from .roles import role_principal, user_principal
 
 # Where the identity of a request is cached (and set by scripting.act_as).
@@ -41,11 +44,8 @@ class SecurityPolicy:
 
     def permits(self, request, context, permission):
         principals = set(effective_principals(request, context))
-        from ..workflow import get_workflows
-
-        workflows = get_workflows(request.registry)
         for location in lineage(context):
-            for action, principal, permissions in _acl_of(location, workflows):
+            for action, principal, permissions in acl_of(request.registry, location):
                 if principal in principals and _matches(permission, permissions):
                     return action == Allow
         return False
@@ -67,8 +67,6 @@ _MISSING = object()
 
 
 def _matches(permission, permissions):
-    from pyramid.authorization import ALL_PERMISSIONS
-
     if permissions is ALL_PERMISSIONS:
         return True
     if isinstance(permissions, str):
@@ -76,14 +74,28 @@ def _matches(permission, permissions):
     return permission in permissions
 
 
-def _acl_of(location, workflows):
-    from ..content.models import Content, ContentFolder
+def acl_of(registry, location):
+    """The ACL of one location: from its workflow state (content and content
+    folders, through the registered IACLSource), else its own ``__acl__``."""
+    source = registry.queryUtility(IACLSource)
+    acl = source.acl_for(location) if source is not None else None
+    if acl is None:
+        acl = getattr(location, "__acl__", ())
+    return acl() if callable(acl) else acl
 
-    if isinstance(location, Content):
-        return workflows.acl(location)
-    if isinstance(location, ContentFolder):
-        return workflows.folder_acl(location.type_name)
-    return getattr(location, "__acl__", ())
+
+def view_principals(registry, context):
+    """Principals allowed to view ``context`` (for the catalog's allowed index):
+    roles as ``role:x``, local roles resolved to the users holding them."""
+    allowed = set()
+    local_holders = {}
+    for login, roles in context.local_roles.items():
+        for role in roles:
+            local_holders.setdefault(role_principal(role), set()).add(user_principal(login))
+    for action, principal, permission in acl_of(registry, context):
+        if action == Allow and permission == VIEW:
+            allowed |= local_holders.get(principal, {principal})
+    return allowed
 
 
 def bearer_token(request):

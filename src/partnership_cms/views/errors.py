@@ -5,12 +5,13 @@ transaction was aborted.
 """
 import logging
 
-from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.httpexceptions import HTTPException, HTTPSeeOther
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 from ZODB.POSException import ConflictError
 
+from ..api.errors import status_of
 from ..content.services import ContentInvalid
-from ..workflow import WorkflowError
+from ..errors import ServiceError
 from .base import BaseView, _
 
 log = logging.getLogger(__name__)
@@ -39,16 +40,16 @@ def notfound(exc, request):
                  _("Sidan eller dokumentet du sökte finns inte. Kontrollera adressen eller börja om från startsidan."))
 
 
-@exception_view_config(WorkflowError, accept="text/html", renderer=TEMPLATE)
-def workflow_error(exc, request):
-    if exc.status == 403:
+@exception_view_config(ServiceError, accept="text/html", renderer=TEMPLATE)
+def service_error(exc, request):
+    status, _type = status_of(exc)
+    if status == 403:
         return forbidden(exc, request)
-    return _page(request, exc.status, _("Åtgärden kunde inte utföras"), exc.message)
-
-
-@exception_view_config(ContentInvalid, accept="text/html", renderer=TEMPLATE)
-def invalid(exc, request):
-    return _page(request, 422, _("Uppgifterna är inte giltiga"), str(exc))
+    message, errors = exc.rendered(request)
+    if isinstance(exc, ContentInvalid):
+        return _page(request, status, _("Uppgifterna är inte giltiga"),
+                     "; ".join(f"{k}: {v}" for k, v in errors.items()) or message)
+    return _page(request, status, _("Åtgärden kunde inte utföras"), message)
 
 
 @exception_view_config(ConflictError, accept="text/html", renderer=TEMPLATE)
@@ -59,8 +60,6 @@ def conflict(exc, request):
 
 @exception_view_config(Exception, accept="text/html", renderer=TEMPLATE)
 def server_error(exc, request):
-    from pyramid.httpexceptions import HTTPException
-
     if isinstance(exc, HTTPException) and exc.code < 500:
         if exc.code < 400:
             return exc

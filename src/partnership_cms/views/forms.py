@@ -27,6 +27,7 @@ from pyramid.traversal import resource_path
 from pyramid.view import view_config
 
 from .. import catalog
+from ..api.errors import status_of
 from ..content.models import Content, ContentFolder
 from ..content.services import ContentInvalid, create_content, edit_content
 from ..schema import get_schemas
@@ -319,7 +320,7 @@ class EditView(FormPage):
         try:
             changes = edit_content(self.request, self.context, to_json_value(payload))
         except ContentInvalid as e:
-            return self.failed(self._heading(), form, *place_errors(form, e.errors))
+            return self.failed(self._heading(), form, *place_errors(form, e.rendered(self.request)[1]))
         self.flash(_("Ändringarna är sparade.") if changes else _("Inget ändrades."))
         return HTTPSeeOther(self.url(self.context))
 
@@ -351,7 +352,7 @@ class AddView(FormPage):
         try:
             obj = create_content(self.request, self.context.type_name, to_json_value(payload))
         except ContentInvalid as e:
-            return self.failed(self._heading(), form, *place_errors(form, e.errors))
+            return self.failed(self._heading(), form, *place_errors(form, e.rendered(self.request)[1]))
         self.flash(_("${name} har skapats.", mapping={"name": document_label(obj)}))
         return HTTPSeeOther(self.url(obj))
 
@@ -408,11 +409,12 @@ class TransitionView(FormPage):
                                                          to_json_value(payload))
         except (GuardFailed, NotAvailable) as e:
             _doom(self.request)
-            reasons = e.errors.get("guards") or [e.message]
+            message, errors = e.rendered(self.request)
+            reasons = errors.get("guards") or [message]
             return self._page(t, render_failure(form), alert=_("Åtgärden kan inte utföras:"),
-                              alerts=reasons, status=e.status)
+                              alerts=reasons, status=status_of(e)[0])
         except (InvalidData, ContentInvalid) as e:
-            error, unplaced = place_errors(form, e.errors)
+            error, unplaced = place_errors(form, e.rendered(self.request)[1])
             _doom(self.request)
             return self._page(t, render_failure(form, error), alerts=unplaced, status=422,
                               alert=INVALID)

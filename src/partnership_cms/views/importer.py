@@ -7,7 +7,7 @@ from pyramid.view import view_config
 
 from ..content.models import Root
 from ..content.services import ContentInvalid
-from ..importer.service import ImportFailed, import_document
+from ..importer.service import ImportFailed, file_document
 from ..security.permissions import IMPORT
 from .base import BaseView, _
 from .forms import document_label
@@ -41,23 +41,24 @@ class ImportView(BaseView):
             self.request.response.status = 422
             return {"page": self}
         try:
-            obj, created = import_document(self.request, data, upload.filename)
-        except (ImportFailed, ContentInvalid) as e:
+            result = file_document(self.request, data, upload.filename)
+        except ImportFailed as e:
             self.error = _("Filen kunde inte importeras: ${reason}", mapping={"reason": str(e)})
             self.request.response.status = 422
             return {"page": self}
-        path = resource_path(obj)
-        details = {}
-        if created:
-            entries = self.request.root.audit_log.chain(path)
-            details = next((e["details"] for e in reversed(entries) if e["action"] == "import"), {})
+        except ContentInvalid as e:
+            _message, errors = e.rendered(self.request)
+            reason = "; ".join(f"{k}: {v}" for k, v in errors.items())
+            self.error = _("Filen kunde inte importeras: ${reason}", mapping={"reason": reason})
+            self.request.response.status = 422
+            return {"page": self}
         self.result = {
             "file": upload.filename,
-            "url": self.request.application_url + path,
-            "label": document_label(obj),
-            "created": created,
-            "repairs": details.get("repairs", []),
-            "suggestions": details.get("suggestions", []),
+            "url": self.request.application_url + resource_path(result.obj),
+            "label": document_label(result.obj),
+            "created": result.created,
+            "repairs": result.repairs,
+            "suggestions": result.suggestions,
         }
         return {"page": self}
 

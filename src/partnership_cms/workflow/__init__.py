@@ -5,7 +5,8 @@ actions with them:
 
 - ``config.add_workflow_guard(name, callable)``: a guard is called as
   ``guard(context, request, data, **params)`` and returns a list of reasons
-  (Swedish, for the user) why the transition may not happen; empty = pass.
+  (translatable messages) why the transition may not happen; empty = pass.
+  Its parameters are checked against its signature at start-up (``params.py``).
   ``data`` is None when the engine only asks which transitions to offer.
 - ``config.add_workflow_action(name, callable)``: ``action(context, request,
   transition, data, **params)`` changes things as part of the transition.
@@ -13,6 +14,8 @@ actions with them:
   once every guard and action is registered (a late config action), so a
   definition naming an unknown guard stops start-up.
 """
+from ..interfaces import IACLSource, IWorkflows
+from ..schema import ISchemaRegistry
 from .definition import WorkflowDefinitionError, load_workflow_dir  # noqa: F401
 from .engine import Workflows
 from .errors import (  # noqa: F401
@@ -23,7 +26,6 @@ from .errors import (  # noqa: F401
     UnknownTransition,
     WorkflowError,
 )
-from .interfaces import IWorkflows
 
 
 def get_workflows(registry):
@@ -33,8 +35,6 @@ def get_workflows(registry):
 
 def _check_types_match(registry, definitions):
     """Every content type needs a workflow and every workflow a schema."""
-    from ..schema import ISchemaRegistry
-
     schemas = registry.queryUtility(ISchemaRegistry) or {}
     for type_name, definition in definitions.items():
         if type_name not in schemas:
@@ -55,12 +55,13 @@ def includeme(config):
 
     def load_workflows(config, directory):
         def register():
-            from ..schema import ISchemaRegistry
-
             schemas = config.registry.queryUtility(ISchemaRegistry) or {}
             definitions = load_workflow_dir(directory, guards, actions, schemas)
             _check_types_match(config.registry, definitions)
-            config.registry.registerUtility(Workflows(definitions, guards, actions), IWorkflows)
+            workflows = Workflows(definitions, guards, actions)
+            config.registry.registerUtility(workflows, IWorkflows)
+            # The security policy and the catalog ask the workflow for each object's ACL.
+            config.registry.registerUtility(workflows, IACLSource)
 
         # order=10: after the guards and actions that other includes register.
         config.action(("partnership_cms.workflows",), register, order=10)

@@ -3,13 +3,17 @@
 An action runs after the state has changed and before the history and audit
 entries are written, so the entry describes the object as the action left it.
 """
+from typing import Annotated
+
 from pyramid.traversal import resource_path
 
 from .. import dates
-from ..audit import AuditAction, record
-from ..catalog import reindex
+from ..content.numbering import next_number
+from ..content.services import create_content, edit_content
+from ..events import AuditAction, ContentChanged, notify
 from ..schema.loader import to_json_value
 from .guards import resolve
+from .params import ChoiceOf, FieldOf, TypeName
 
 DEFAULT_DECISION_TEXT = {
     "refer_back": "Ärendet återremitteras.",
@@ -20,14 +24,13 @@ DECISION_DATA = ("meeting_date", "decision_text", "motions", "votes_yes", "votes
                  "votes_abstain", "reservations", "adjusters")
 
 
-def create_decision(proposal, request, transition, data, body, outcome):
+def create_decision(proposal, request, transition, data, *, decision_type: TypeName,
+                    body: Annotated[str, ChoiceOf("body", "decision_type")],
+                    outcome: Annotated[str, ChoiceOf("outcome", "decision_type")]):
     """Record the body's decision (KS § n, KF § m) on the proposal.
 
     The paragraph is the next of the body in the meeting's year, gapless.
     """
-    from ..content.numbering import next_number
-    from ..content.services import create_content
-
     meeting_date = data["meeting_date"]
     year = meeting_date.year
     paragraph = next_number(request.root, "§" + body, year)
@@ -46,12 +49,12 @@ def create_decision(proposal, request, transition, data, body, outcome):
         "confidential": bool(proposal.data.get("confidential")),
     })
     # Services take JSON-shaped values, as the API sends them.
-    decision = create_content(request, "Decision", to_json_value(values), allow_system=True,
+    decision = create_content(request, decision_type, to_json_value(values), allow_system=True,
                               name=f"{body.lower()}-{year}-{paragraph}")
     proposal.add_link("decisions", resource_path(decision))
 
 
-def record_date(context, request, transition, data, field, source):
+def record_date(context, request, transition, data, *, field: Annotated[str, FieldOf()], source: str):
     """Copy a date the transition took (``source``) into a field."""
     context.data[field] = data[source]
 
@@ -88,8 +91,6 @@ def record_termination(agreement, request, transition, data):
 
 def apply_amendment(amendment, request, transition, data):
     """Make the amended agreement's next version; every earlier version stays readable."""
-    from ..content.services import edit_content
-
     agreement = resolve(amendment, amendment.data.get("amends"))
     version = agreement.data.get("version") or 1
     agreement.versions.append({"version": version, "data": dict(agreement.data),
@@ -122,8 +123,7 @@ def link_to_agreement(amendment, request, transition, data):
     target = resolve(amendment, amendment.data.get("amends"))
     if target is not None:
         target.add_link("amendments", resource_path(amendment))
-        reindex(request, target)
-        record(request, AuditAction.LINK, target, details={"amendments": resource_path(amendment)})
+        notify(request, ContentChanged, target, AuditAction.LINK, {"amendments": resource_path(amendment)})
 
 
 def includeme(config):

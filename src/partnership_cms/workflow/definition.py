@@ -1,14 +1,17 @@
 """Read ``workflows/<type>.yaml`` into Workflow objects and check them.
 
 Everything a definition names must exist: states, roles, permissions,
-guards and actions. Every state must be reachable from the initial state,
+guards and actions, and each guard's and action's parameters must fit its
+signature and name states, types and choices that exist (``check_steps``). Every state must be reachable from the initial state,
 and every state that is not final must have a way out. A broken definition
 raises WorkflowDefinitionError with the file and the offending name, which
 stops start-up.
 """
 from __future__ import annotations
 
+import inspect
 import os
+import typing
 from dataclasses import dataclass, field
 
 import colander
@@ -17,6 +20,7 @@ import yaml
 from ..schema.loader import SchemaError, load_schema_dir, parse_field
 from ..security.permissions import CONTENT_PERMISSIONS
 from ..security.roles import KNOWN_ROLES
+from .params import Ref
 
 COMMENT_RULES = {"required", "optional"}
 STATE_KEYS = {"id", "title", "final", "permissions", "worklist"}
@@ -232,4 +236,70 @@ def load_workflow_dir(directory, guards, actions, schemas=None):
         if definition.type_name in definitions:
             raise WorkflowDefinitionError(name, definition.type_name, "a workflow for this type exists already")
         definitions[definition.type_name] = definition
+    check_steps(definitions, guards, actions, schemas)
     return definitions
+
+
+def check_steps(definitions, guards, actions, schemas):
+    """Every guard's and action's parameters against its signature and the definitions.
+
+    A guard is called as ``guard(context, request, data, **params)``, an
+    action as ``action(context, request, transition, data, **params)``.
+    ``guards`` and ``actions`` map names to functions; a name without a
+    function (tests that check only the names) has nothing to check.
+    """
+    for definition in definitions.values():
+        for t in definition.transitions.values():
+            for kind, steps, functions, leading in (("guard", t.guards, guards, 3),
+                                                    ("action", t.actions, actions, 4)):
+                for step in steps:
+                    where = f"{kind} {step.name}"
+                    fn = functions.get(step.name) if hasattr(functions, "get") else None
+                    if not callable(fn):
+                        continue
+                    try:
+                        inspect.signature(fn).bind(*([None] * leading), **step.params)
+                    except TypeError as e:
+                        raise WorkflowDefinitionError(definition.source, t.id, f"{where}: {e}") from None
+                    hints = typing.get_type_hints(fn, include_extras=True)
+                    for param, value in step.params.items():
+                        for ref in getattr(hints.get(param), "__metadata__", ()):
+                            if isinstance(ref, Ref):
+                                problem = _ref_problem(ref, value, step.params, definition, definitions, schemas)
+                                if problem:
+                                    raise WorkflowDefinitionError(definition.source, t.id,
+                                                                  f"{where}: parameter {param!r}: {problem}")
+
+
+def _ref_problem(ref, value, params, definition, definitions, schemas):
+    """Why ``value`` does not name what ``ref`` says it names, or None."""
+    type_name = params.get(ref.type_param) if ref.type_param else definition.type_name
+    if ref.kind == "type":
+        return None if value in definitions else f"unknown type {value!r}"
+    if type_name not in definitions:
+        return f"unknown type {type_name!r}"
+    states = definitions[type_name].states
+    schema = (schemas or {}).get(type_name)
+    fields = schema.by_name if schema else {}
+    choices = fields[ref.field].choices if ref.field in fields else {}
+    if ref.kind == "state":
+        return None if value in states else f"unknown state {value!r} of {type_name}"
+    if ref.kind == "states":
+        if not isinstance(value, list) or not value:
+            return "must be a non-empty list of states"
+        unknown = [v for v in value if v not in states]
+        return f"unknown states {unknown} of {type_name}" if unknown else None
+    if ref.kind == "choice":
+        return None if value in choices else f"{value!r} is not a choice of {type_name}.{ref.field}"
+    if ref.kind == "field":
+        return None if value in fields else f"unknown field {value!r} of {type_name}"
+    if ref.kind == "roles_by_choice":
+        if not isinstance(value, dict) or not value:
+            return f"must map each value of {type_name}.{ref.field} to a role"
+        for choice, role in value.items():
+            if choice not in choices:
+                return f"{choice!r} is not a choice of {type_name}.{ref.field}"
+            if role not in KNOWN_ROLES:
+                return f"unknown role {role!r}"
+        return None
+    return f"unknown reference kind {ref.kind!r}"

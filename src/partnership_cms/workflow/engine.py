@@ -5,7 +5,10 @@ the registered guards and actions. It answers three questions, each in one
 place: what ACL an object has in its state (``acl``), which transitions a
 user may perform now (``available``), and how a transition is performed
 (``perform``: permission, state, comment, data, guards, then state change,
-actions, history, audit and index, all in the caller's transaction).
+actions and history; the ``StateChanged`` event it sends has the catalog and
+the audit trail do their part, all in the caller's transaction). It is also
+the object's ``IACLSource``. Its errors carry codes and translatable
+messages: it knows neither HTTP nor a language.
 """
 from __future__ import annotations
 
@@ -13,15 +16,24 @@ import datetime
 
 import colander
 from pyramid.authorization import DENY_ALL, Allow, Everyone
+from zope.interface import implementer
 
-from ..schema import validation_errors
+from ..content.models import Content, ContentFolder
+from ..events import AuditAction, StateChanged, notify
+from ..i18n import _
+from ..interfaces import IACLSource
 from ..schema.loader import from_colander_value, to_json_value
-from ..security.permissions import ADD, VIEW, transition_permission
+from ..security.permissions import ADD, transition_permission
 from ..security.policy import roles_in_context
 from ..security.roles import role_principal
 from .errors import GuardFailed, InvalidData, NotAllowed, NotAvailable, UnknownTransition
 
+# A transition's comment is kept in the case's history for ever: long enough
+# for a reasoned återremiss, short enough that history stays small.
+MAX_COMMENT_LENGTH = 10_000
 
+
+@implementer(IACLSource)
 class Workflows:
     def __init__(self, definitions, guards, actions):
         self.definitions = definitions  # type name -> WorkflowDefinition
@@ -32,6 +44,14 @@ class Workflows:
         return self.definitions[type_name]
 
     # -- permissions --------------------------------------------------------
+    def acl_for(self, location):
+        """IACLSource: the ACL of a content object or folder, None for anything else."""
+        if isinstance(location, Content):
+            return self.acl(location)
+        if isinstance(location, ContentFolder):
+            return self.folder_acl(location.type_name)
+        return None
+
     def acl(self, context):
         """The ACL of an object: its state's permission map plus one
         transition permission per transition leaving that state.
@@ -60,19 +80,6 @@ class Workflows:
         roles = definition.add_roles if definition else ()
         return [(Allow, role_principal(r), ADD) for r in roles]
 
-    def view_principals(self, context):
-        """Principals allowed to view ``context`` (for the catalog): roles as
-        ``role:x``, local roles resolved to the users holding them."""
-        allowed = set()
-        local_holders = {}
-        for login, roles in context.local_roles.items():
-            for role in roles:
-                local_holders.setdefault(role_principal(role), set()).add("user:" + login)
-        for action, principal, permission in self.acl(context):
-            if action == Allow and permission == VIEW:
-                allowed |= local_holders.get(principal, {principal})
-        return allowed
-
     # -- transitions -------------------------------------------------------
     def available(self, request, context):
         """The transitions the current user may perform on ``context`` now."""
@@ -97,56 +104,86 @@ class Workflows:
         definition = self.definitions[context.type_name]
         t = definition.transitions.get(transition_id)
         if t is None:
-            raise UnknownTransition(f"Övergången '{transition_id}' finns inte för {context.type_name}.")
+            raise UnknownTransition(_("Övergången '${transition}' finns inte för ${type}.",
+                                      mapping={"transition": transition_id, "type": context.type_name}))
         if context.state not in t.from_states:
-            raise NotAvailable(
-                f"Övergången '{t.title['sv']}' är inte möjlig i läget "
-                f"'{definition.states[context.state].title['sv']}'."
-            )
+            raise NotAvailable(_("Övergången '${transition}' är inte möjlig i läget '${state}'.",
+                                 mapping={"transition": t.title,
+                                          "state": definition.states[context.state].title}))
         if not request.has_permission(transition_permission(t.id), context):
-            raise NotAllowed(f"Du har inte behörighet att utföra '{t.title['sv']}'.")
+            raise NotAllowed(_("Du har inte behörighet att utföra '${transition}'.",
+                               mapping={"transition": t.title}))
         payload = dict(payload or {})
-        comment = str(payload.pop("comment", "") or "").strip()
-        if t.comment == "required" and not comment:
-            raise InvalidData("En kommentar krävs.", {"comment": "En kommentar krävs för denna åtgärd."})
-        data = self._deserialize(request, t, payload)
+        comment = self._comment(t, payload.pop("comment", ""))
+        data = self._deserialize(t, payload)
         problems = self._guard_problems(request, context, t, data)
         if problems:
-            raise GuardFailed(" ".join(problems), {"guards": problems})
-
-        from ..audit import AuditAction, record
-        from ..catalog import reindex
+            raise GuardFailed(problems, {"guards": problems})
 
         old_state = context.state
         context.state = t.to_state
         context.modified = datetime.datetime.now(datetime.UTC)
         for step in t.actions:
             self.actions[step.name](context, request, t, data, **step.params)
-        actor = request.authenticated_userid
-        entry = {
-            "action": t.id,
-            "title": t.title["sv"],
-            "review_state": t.to_state,
-            "from": old_state,
-            "to": t.to_state,
-            "actor": actor,
-            "roles": sorted(set(t.roles) & roles_in_context(request, context)),
-            "comment": comment,
-            "time": context.modified.isoformat(),
-            "data": to_json_value(data),
-        }
-        context.add_history(entry)
-        reindex(request, context)
-        record(request, AuditAction.TRANSITION, context, details={
-            k: entry[k] for k in ("action", "from", "to", "comment", "roles", "data")
-        })
+        entry = self._history_entry(request, context, action=t.id, title=t.title["sv"], old_state=old_state,
+                                    roles=sorted(set(t.roles) & roles_in_context(request, context)),
+                                    comment=comment, data=to_json_value(data))
+        notify(request, StateChanged, context, AuditAction.TRANSITION,
+               {k: entry[k] for k in ("action", "from", "to", "comment", "roles", "data")})
         return entry
 
-    def _deserialize(self, request, t, payload):
+    def start_in(self, request, context, state, *, comment, evidence):
+        """File a just-created object directly in ``state`` (the importer: a
+        protokollsutdrag already justerat and anslaget), with ``evidence`` (the
+        file, its SHA-256, what was repaired) in its history and the audit trail.
+
+        Not a transition: nobody's permission is asked, since the state is
+        what the document itself shows; the caller decides that it may file it.
+        """
+        definition = self.definitions[context.type_name]
+        if state not in definition.states:
+            raise NotAvailable(_("Läget '${state}' finns inte för ${type}.",
+                                 mapping={"state": state, "type": context.type_name}))
+        old_state = context.state
+        context.state = state
+        context.modified = datetime.datetime.now(datetime.UTC)
+        entry = self._history_entry(request, context, action="import", title="Importerad", old_state=old_state,
+                                    roles=[], comment=comment, data=evidence.pop("history", {}))
+        notify(request, StateChanged, context, AuditAction.IMPORT, dict(evidence, **{"from": old_state, "to": state}))
+        return entry
+
+    def _history_entry(self, request, context, *, action, title, old_state, roles, comment, data):
+        entry = {
+            "action": action,
+            "title": title,
+            "review_state": context.state,
+            "from": old_state,
+            "to": context.state,
+            "actor": request.authenticated_userid,
+            "roles": roles,
+            "comment": comment,
+            "time": context.modified.isoformat(),
+            "data": data,
+        }
+        context.add_history(entry)
+        return entry
+
+    def _comment(self, t, raw):
+        comment = str(raw or "").strip()
+        if t.comment == "required" and not comment:
+            raise InvalidData(_("En kommentar krävs."),
+                              {"comment": _("En kommentar krävs för denna åtgärd.")})
+        if len(comment) > MAX_COMMENT_LENGTH:
+            raise InvalidData(_("Kommentaren är för lång."),
+                              {"comment": _("Högst ${max} tecken (nu ${length}).",
+                                            mapping={"max": MAX_COMMENT_LENGTH, "length": len(comment)})})
+        return comment
+
+    def _deserialize(self, t, payload):
         try:
             data = from_colander_value(t.data_schema().deserialize(payload))
         except colander.Invalid as e:
-            raise InvalidData("Uppgifterna är inte giltiga.", validation_errors(request, e)) from None
+            raise InvalidData(_("Uppgifterna är inte giltiga."), invalid=e) from None
         for spec in t.data_fields:
             if spec.name not in data and spec.default == "today":
                 data[spec.name] = datetime.date.today()
@@ -157,4 +194,3 @@ class Workflows:
         for step in t.guards:
             problems.extend(self.guards[step.name](context, request, data, **step.params))
         return problems
-

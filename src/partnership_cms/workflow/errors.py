@@ -1,38 +1,32 @@
-"""What can go wrong when a transition is asked for; each maps to one HTTP status."""
+"""What can go wrong when a transition is asked for: a code each, no HTTP status.
+
+The API maps the codes to statuses (``api/errors.py``); the views render the
+messages in the user's language.
+"""
+from ..errors import ServiceError
 
 
-class WorkflowError(Exception):
-    status = 400
-    error_type = "WorkflowError"
-
-    def __init__(self, message, errors=None):
-        super().__init__(message)
-        self.message = message
-        self.errors = errors or {}
+class WorkflowError(ServiceError):
+    code = "workflow_error"
 
 
 class UnknownTransition(WorkflowError):
-    status = 404
-    error_type = "NotFound"
+    code = "unknown_transition"
 
 
 class NotAllowed(WorkflowError):
-    status = 403
-    error_type = "Forbidden"
+    code = "not_allowed"
 
 
 class NotAvailable(WorkflowError):
     """Not possible from the current state (or lost to a concurrent transition)."""
 
-    status = 409
-    error_type = "Conflict"
+    code = "not_available"
 
 
 class InvalidData(WorkflowError):
-    status = 422
-    error_type = "ValidationError"
+    code = "invalid_data"
 
 
 class GuardFailed(WorkflowError):
-    status = 422
-    error_type = "GuardFailed"
+    code = "guard_failed"

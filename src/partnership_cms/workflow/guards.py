@@ -1,21 +1,30 @@
-"""The built-in guards. Each returns a list of reasons (Swedish) to refuse.
+"""The built-in guards. Each returns a list of reasons to refuse (translatable
+messages, Swedish msgids); empty means pass.
 
 Guards judge the object and the user; ``data`` (what the transition was sent)
 is None when the engine only asks what to offer, and guards that judge data
-pass then: the real check happens when the transition is performed.
+pass then: the real check happens when the transition is performed. The
+states, types and choices a guard looks at are its parameters, given in
+``workflows/*.yaml`` and checked at start-up (``params.py``).
 """
+from __future__ import annotations
+
 import datetime
+from typing import Annotated
 
 from pyramid.traversal import find_resource, find_root
 
+from ..i18n import _
 from ..schema import get_schemas
 from ..security.policy import roles_in_context
+from .params import ChoiceOf, FieldOf, RolesByChoice, StateOf, StatesOf, TypeName
 
 
 def complete(context, request, data):
     """Every field marked ``complete`` (or ``required``) in the schema is filled."""
     schema = get_schemas(request.registry)[context.type_name]
-    return [f"Fältet '{f.title_sv}' måste fyllas i." for f in schema.incomplete_fields(context.data)]
+    return [_("Fältet '${field}' måste fyllas i.", mapping={"field": f.title})
+            for f in schema.incomplete_fields(context.data)]
 
 
 def resolve(context, path):
@@ -28,52 +37,60 @@ def resolve(context, path):
         return None
 
 
-def deciding_decision(proposal):
-    """The decision that adopted the proposal (the last one with outcome adopt)."""
+def deciding_decision(proposal, decision_type, outcome):
+    """The last linked decision of ``decision_type`` with ``outcome`` (the one that adopted the proposal)."""
     for path in reversed(proposal.links.get("decisions", ())):
         decision = resolve(proposal, path)
-        if decision is not None and decision.data.get("outcome") == "adopt":
+        if decision is not None and decision.type_name == decision_type and decision.data.get("outcome") == outcome:
             return decision
     return None
 
 
-def deciding_decision_justified(context, request, data):
-    """Dispatch needs the deciding decision's protocol justerat."""
-    decision = deciding_decision(context)
+def deciding_decision_justified(context, request, data, *, decision_type: TypeName,
+                                outcome: Annotated[str, ChoiceOf("outcome", "decision_type")],
+                                states: Annotated[list, StatesOf("decision_type")]):
+    """Dispatch needs the deciding decision's protocol justerat (in one of ``states``)."""
+    decision = deciding_decision(context, decision_type, outcome)
     if decision is None:
-        return ["Det finns inget beslut om bifall att expediera."]
-    if decision.state not in ("justified", "posted", "final"):
-        return [f"Protokollet för beslutet {decision.title} (§ {decision.data.get('paragraph')}) är inte justerat."]
+        return [_("Det finns inget beslut om bifall att expediera.")]
+    if decision.state not in states:
+        return [_("Protokollet för beslutet ${title} (§ ${paragraph}) är inte justerat.",
+                  mapping={"title": decision.title, "paragraph": str(decision.data.get("paragraph"))})]
     return []
 
 
-def chair_of_deciding_body(context, request, data):
-    """Only the chair of the body that took the decision justifies its protocol."""
-    body = (context.data.get("body") or "").lower()
-    if f"{body}_chair" not in roles_in_context(request, context):
-        return [f"Endast ordföranden i {context.data.get('body')} kan justera protokollet."]
+def chair_of_deciding_body(context, request, data, *, chairs: Annotated[dict, RolesByChoice("body")]):
+    """Only the chair of the body that took the decision justifies its protocol
+    (``chairs``: the chair's role of each body)."""
+    body = context.data.get("body")
+    if chairs.get(body) not in roles_in_context(request, context):
+        return [_("Endast ordföranden i ${body} kan justera protokollet.", mapping={"body": str(body)})]
     return []
 
 
-def appeal_period_ended(context, request, data):
-    """A decision gains legal force only after the appeal period (KL 13:5)."""
-    ends = context.data.get("appeal_ends_on")
+def appeal_period_ended(context, request, data, *, field: Annotated[str, FieldOf()]):
+    """A decision gains legal force only after the appeal period (KL 13:5) that ``field`` holds."""
+    ends = context.data.get(field)
     if ends is None:
-        return ["Beslutet har inte anslagits."]
+        return [_("Beslutet har inte anslagits.")]
     if datetime.date.today() <= ends:
-        return [f"Överklagandetiden löper till och med {ends.isoformat()}."]
+        return [_("Överklagandetiden löper till och med ${date}.", mapping={"date": ends.isoformat()})]
     return []
 
 
-def linked_to_adopted_decision(context, request, data):
-    """An agreement is approved by an adopted decision (directly or through its proposal)."""
+def linked_to_adopted_decision(context, request, data, *, decision_type: TypeName,
+                               outcome: Annotated[str, ChoiceOf("outcome", "decision_type")],
+                               proposal_type: TypeName,
+                               proposal_states: Annotated[list, StatesOf("proposal_type")]):
+    """An agreement is approved by a decision with ``outcome``, directly or
+    through its proposal in one of ``proposal_states``."""
     decision = resolve(context, context.data.get("decision"))
-    if decision is not None and decision.data.get("outcome") == "adopt":
+    if decision is not None and decision.type_name == decision_type and decision.data.get("outcome") == outcome:
         return []
     proposal = resolve(context, context.data.get("proposal"))
-    if proposal is not None and proposal.state in ("adopted", "dispatched", "closed"):
+    if proposal is not None and proposal.type_name == proposal_type and proposal.state in proposal_states:
         return []
-    return ["Avtalet är inte kopplat till ett beslut om bifall."]
+    return [_("Avtalet är inte kopplat till ett beslut om bifall.")]
 
 
 def all_parties_signed(context, request, data):
@@ -82,16 +99,17 @@ def all_parties_signed(context, request, data):
         return []
     signed = {s["party"] for s in data.get("signatures", ())}
     missing = [p for p in context.data.get("parties", ()) if p not in signed]
-    return [f"Underskrift saknas för {p}." for p in missing]
+    return [_("Underskrift saknas för ${party}.", mapping={"party": p}) for p in missing]
 
 
-def amends_agreement(context, request, data):
-    """An amendment can only be applied to an existing, signed agreement."""
+def amends_agreement(context, request, data, *, target_type: TypeName,
+                           target_state: Annotated[str, StateOf("target_type")]):
+    """An amendment applies only to an existing ``target_type`` in ``target_state`` (a signed agreement)."""
     target = resolve(context, context.data.get("amends"))
-    if target is None or target.type_name != "Agreement":
-        return ["Ändringen gäller inget avtal."]
-    if target.state != "signed":
-        return ["Avtalet som ändras är inte undertecknat."]
+    if target is None or target.type_name != target_type:
+        return [_("Ändringen gäller inget avtal.")]
+    if target.state != target_state:
+        return [_("Avtalet som ändras är inte undertecknat.")]
     return []
 
 

@@ -1,0 +1,61 @@
+"""What the content code announces: one event per change, at the bottom of the tree.
+
+The engine, the content services, the workflow actions and the importer
+change an object and then notify one of these (``request.registry.notify``);
+the catalog reindexes and the audit trail records in their own subscribers
+(``catalog.includeme``, ``audit.includeme``), in the same transaction. No
+code that changes content calls the catalog or the audit itself.
+
+``AuditAction`` is the typed kind of change an event carries: the audit
+entry's ``action``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class AuditAction(StrEnum):
+    """The kinds of event the trail records."""
+
+    CREATE = "create"
+    EDIT = "edit"
+    TRANSITION = "transition"
+    LINK = "link"
+    IMPORT = "import"
+    LOGIN = "login"
+    LOGIN_FAILED = "login_failed"
+    LOGOUT = "logout"
+    USER_CREATED = "user_created"
+    USER_CHANGED = "user_changed"
+    GROUP_CHANGED = "group_changed"
+    LOCAL_ROLE_CHANGED = "local_role_changed"
+    SEAL = "seal"
+
+
+@dataclass(frozen=True)
+class ContentEvent:
+    """A content object changed: ``action`` says how, ``details`` what (JSON-shaped)."""
+
+    request: Any
+    obj: Any
+    action: AuditAction
+    details: dict = field(default_factory=dict)
+
+
+class ContentAdded(ContentEvent):
+    """A new object was put in its folder."""
+
+
+class ContentChanged(ContentEvent):
+    """Fields, local roles or links of an object changed."""
+
+
+class StateChanged(ContentEvent):
+    """An object moved to another workflow state (a transition, or filed in a state by the importer)."""
+
+
+def notify(request, event_class, obj, action, details=None):
+    """Announce a change of ``obj`` to the subscribers (catalog, audit)."""
+    request.registry.notify(event_class(request, obj, action, details or {}))
