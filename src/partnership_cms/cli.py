@@ -10,9 +10,18 @@ import sys
 import time
 
 from pyramid.traversal import resource_path
+from pyramid_zodbconn import get_connection
+from tqdm import tqdm
+from ZODB.POSException import ConflictError
 
 from . import evolve as evolve_module
+from .audit import get_log, verify_all
+from .content.services import ContentInvalid
+from .demo import load_demo
+from .importer import repair_cli
+from .importer.service import ImportFailed, file_document
 from .scripting import act_as, app_request, load_app
+from .security import accounts
 
 _opened = []  # registries whose databases main() closes when the command ends
 
@@ -28,8 +37,6 @@ def cmd_init(args):
     registry = _registry(args.ini)
     settings = registry.settings
     with app_request(registry, root_required=False) as request:
-        from pyramid_zodbconn import get_connection
-
         zodb_root = get_connection(request).root()
         if evolve_module.app_root(zodb_root) is not None:
             print("The database exists already; nothing to do. (Run `partnership-cms evolve` after upgrades.)")
@@ -38,17 +45,13 @@ def cmd_init(args):
         request.root = root
         print(f"Created the database at evolve step {evolve_module.LATEST}.")
         if settings.get("partnership_cms.demo", "false").lower() == "true" and not args.no_demo:
-            from .demo import load_demo
-
             proposal, _ = load_demo(request)
             print(f"Demo users created (password 'demo'); seed case {proposal.data['dnr']} is before KS.")
         if settings.get("partnership_cms.admin_from_env", "false").lower() == "true":
             login, password = os.environ.get("PCMS_ADMIN_LOGIN"), os.environ.get("PCMS_ADMIN_PASSWORD")
             if not login or not password:
                 raise SystemExit("Set PCMS_ADMIN_LOGIN and PCMS_ADMIN_PASSWORD to create the first administrator.")
-            from .security.accounts import create_user
-
-            create_user(request, login, password, groups=["admin"])
+            accounts.create_user(request, login, password, groups=["admin"])
             print(f"Administrator {login} created.")
     return 0
 
@@ -62,8 +65,6 @@ def cmd_evolve(args):
 
 
 def cmd_users(args):
-    from .security import accounts
-
     registry = _registry(args.ini, check=True)
     with app_request(registry) as request:
         act_as(request, None)
@@ -95,8 +96,6 @@ def cmd_groups(args):
 
 
 def cmd_audit_verify(args):
-    from .audit import verify_all
-
     registry = _registry(args.ini, check=True)
     with app_request(registry) as request:
         result = verify_all(request.root)
@@ -105,10 +104,6 @@ def cmd_audit_verify(args):
 
 
 def cmd_audit_seal(args):
-    from ZODB.POSException import ConflictError
-
-    from .audit import get_log
-
     registry = _registry(args.ini, check=True)
     for attempt in range(5):
         try:
@@ -125,8 +120,6 @@ def cmd_audit_seal(args):
 
 
 def cmd_load_demo(args):
-    from .demo import load_demo
-
     registry = _registry(args.ini, check=True)
     with app_request(registry) as request:
         proposal, _ = load_demo(request)
@@ -136,11 +129,6 @@ def cmd_load_demo(args):
 
 def cmd_import(args):
     """Import text files and PDFs (text layer) as Proposals / Decisions; one transaction per file."""
-    from tqdm import tqdm
-
-    from .content.services import ContentInvalid
-    from .importer.service import ImportFailed, file_document
-
     registry = _registry(args.ini, check=True)
     failed = []
     total = len(args.files)
@@ -229,8 +217,6 @@ TEXT_COMMANDS = {
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv and argv[0] in TEXT_COMMANDS:
-        from .importer import repair_cli
-
         return getattr(repair_cli, TEXT_COMMANDS[argv[0]])(argv[1:])
     args = build_parser().parse_args(argv)
     if getattr(args, "action", None) not in (None, "list") and args.command == "users" and not args.login:

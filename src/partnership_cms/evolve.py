@@ -8,10 +8,15 @@ never renumber or change a step that has shipped.
 """
 from __future__ import annotations
 
+from BTrees.LOBTree import LOBTree
 from BTrees.OOBTree import OOBTree
+from hypatia.keyword import KeywordIndex
+from pyramid.request import Request
+from pyramid.traversal import find_resource
 
 from .audit import AuditLog
-from .catalog import SiteCatalog
+from .audit.log import TIME_SHARDS, AuditEntry, shard_of
+from .catalog import SiteCatalog, indexable
 from .content import APP_KEY, DatabaseNotReady, app_root  # noqa: F401  (DatabaseNotReady: raised here too)
 from .content.models import ContentFolder, Root
 from .schema import get_schemas
@@ -37,8 +42,6 @@ def step_2_add_missing_folders(root, registry):
 
 def step_3_index_local_roles(root, registry):
     """The worklist asks the catalog who owns what: add that index and fill it."""
-    from hypatia.keyword import KeywordIndex
-
     indexes = root.catalog.indexes
     if "local_roles" not in indexes:
         indexes["local_roles"] = KeywordIndex("local_roles")
@@ -55,10 +58,6 @@ def step_4_audit_log_layout(root, registry):
     trail tampered with before the migration still fails verification the
     same way). Hashes, heads and seals are unchanged. Idempotent.
     """
-    from BTrees.OOBTree import OOBTree as Tree
-
-    from .audit.log import TIME_SHARDS, AuditEntry, shard_of
-
     log = root.audit_log
     log._p_activate()
     for key, stored in list(log.entries.items()):
@@ -66,21 +65,21 @@ def step_4_audit_log_layout(root, registry):
             log.entries[key] = AuditEntry(stored)
     state = log.__dict__
     if "time_shards" not in state:
-        log.time_shards = tuple(Tree() for _ in range(TIME_SHARDS))
+        log.time_shards = tuple(OOBTree() for _ in range(TIME_SHARDS))
         old = state.get("by_time")
         keys = old.keys() if old is not None else (
             (e.data["time"], chain, seq) for (chain, seq), e in log.entries.items())
         for time, chain, seq in keys:
             log.time_shards[shard_of(chain)][(time, chain, seq)] = None
     if "actors" not in state:
-        log.actors = actors = Tree()
+        log.actors = actors = OOBTree()
         old = state.get("by_actor")
         keys = old.keys() if old is not None else (
             (e.data.get("actor") or "", e.data["time"], chain, seq)
             for (chain, seq), e in log.entries.items())
         for actor, time, chain, seq in keys:
             if actor not in actors:
-                actors[actor] = Tree()
+                actors[actor] = OOBTree()
             actors[actor][(time, chain, seq)] = None
     for name in ("by_time", "by_actor"):
         if name in state:
@@ -89,8 +88,6 @@ def step_4_audit_log_layout(root, registry):
 
 def _reindex_all(root, registry, index_name):
     """Reindex one catalog index for every cataloged object."""
-    from .catalog import indexable
-
     catalog = root.catalog
     request = _request_for(root, registry)
     for docid, path in catalog.path_by_docid.items():
@@ -100,8 +97,6 @@ def _reindex_all(root, registry, index_name):
 
 
 def _request_for(root, registry):
-    from pyramid.request import Request
-
     request = Request.blank("/")
     request.registry = registry
     request.root = root
@@ -109,8 +104,6 @@ def _request_for(root, registry):
 
 
 def _find(root, path):
-    from pyramid.traversal import find_resource
-
     try:
         return find_resource(root, path)
     except KeyError:
@@ -120,8 +113,6 @@ def _find(root, path):
 def step_5_catalog_text_digests_and_minutes(root, registry):
     """The catalog remembers a digest of each document's indexed text (so
     unchanged text is not reindexed) and keeps modification times to the minute."""
-    from BTrees.LOBTree import LOBTree
-
     catalog = root.catalog
     if getattr(catalog, "text_digests", None) is None:
         catalog.text_digests = LOBTree()

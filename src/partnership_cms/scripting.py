@@ -7,10 +7,11 @@ scripted steps are recorded in the audit trail under a real name.
 """
 from contextlib import contextmanager
 
-from pyramid.paster import get_app, setup_logging
+from pyramid.paster import get_app, get_appsettings, setup_logging
 from pyramid.request import Request, apply_request_extensions
 from pyramid.threadlocal import manager
 
+from . import configure
 from .content import root_factory
 from .security.policy import IDENTITY_KEY
 
@@ -43,10 +44,6 @@ def load_app(ini_path, check=True):
     setup_logging(ini_path)
     if check:
         return get_app(ini_path)
-    from pyramid.paster import get_appsettings
-
-    from . import configure
-
     return configure(get_appsettings(ini_path)).make_wsgi_app()
 
 

@@ -349,3 +349,43 @@ def test_the_app_refuses_to_start_with_invalid_yaml(tmp_path, broken_workflows):
     with pytest.raises(Exception) as info:
         start(tmp_path, broken_workflows)
     assert "decision.yaml: not valid YAML" in str(info.value)
+
+
+@pytest.mark.parametrize("file,old,new,expected", [
+    # A misspelt parameter of an action: named with the file, the transition and the parameter.
+    ("proposal.yaml", "body: KS, outcome: adopt}", "body: KS, outcom: adopt}",
+     "proposal.yaml: ks_adopt: action create_decision: unknown parameter 'outcom' (it takes ['body', "
+     "'decision_type', 'outcome'])"),
+    ("proposal.yaml", "decision_type: Decision, body: KS, outcome: propose}", "decision_type: Decision, body: KS}",
+     "proposal.yaml: ks_propose: action create_decision: missing a required argument: 'outcome'"),
+    # A value that names nothing: a choice, a state of another type, a role.
+    ("proposal.yaml", "body: KF, outcome: adopt}", "body: KF, outcome: adopted}",
+     "proposal.yaml: kf_adopt: action create_decision: parameter 'outcome': 'adopted' is not a choice of "
+     "Decision.outcome"),
+    ("decision.yaml", "chairs: {KS: ks_chair, KF: kf_chair}", "chairs: {KS: ks_chair, KF: kf_boss}",
+     "decision.yaml: justify: guard chair_of_deciding_body: parameter 'chairs': unknown role 'kf_boss'"),
+    ("amendment.yaml", "target_state: signed", "target_state: undertecknat",
+     "amendment.yaml: apply: guard amends_agreement: parameter 'target_state': unknown state 'undertecknat' "
+     "of Agreement"),
+])
+def test_guard_and_action_parameters_are_checked_at_start_up(tmp_path, broken_workflows, file, old, new,
+                                                              expected):
+    path = broken_workflows / file
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(Exception) as info:
+        start(tmp_path, broken_workflows)
+    assert expected in str(info.value)
+
+
+def test_renaming_a_state_that_another_workflow_names_stops_start_up(tmp_path, broken_workflows):
+    """Dispatch names the decision's justified state: renaming it there is caught in proposal.yaml."""
+    path = broken_workflows / "decision.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("id: justified", "id: approved").replace("[justified]", "[approved]")
+                    .replace("to: justified", "to: approved"), encoding="utf-8")
+    with pytest.raises(Exception) as info:
+        start(tmp_path, broken_workflows)
+    assert ("proposal.yaml: dispatch: guard deciding_decision_justified: parameter 'states': "
+            "unknown states ['justified'] of Decision") in str(info.value)

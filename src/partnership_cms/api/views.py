@@ -14,10 +14,11 @@ from ..content.models import Content, ContentFolder, Root
 from ..content.services import create_content, edit_content, set_local_role
 from ..security.login import attempt_login, record_logout
 from ..security.permissions import ADD, AUDIT, EDIT, SHARE, VIEW
-from ..security.policy import search_principals
+from ..security.policy import bearer_token, search_principals
 from ..workflow import get_workflows
 from . import serialize
 from .errors import error_response
+from .openapi import openapi_document
 
 MAX_BATCH = 100
 
@@ -51,8 +52,6 @@ def login(context, request):
 @view_config(context=Root, name="@logout", request_method="POST", renderer="json",
              permission=VIEW)
 def logout(context, request):
-    from ..security.policy import bearer_token
-
     user = request.identity
     if user is None:
         return error_response(request, 401, "Unauthorized", "Du är inte inloggad.")
@@ -213,6 +212,4 @@ def audit_entries(root, params, start, size):
 @view_config(context=Root, name="@openapi.json", request_method="GET", renderer="json",
              permission=NO_PERMISSION_REQUIRED)
 def openapi_view(context, request):
-    from .openapi import openapi_document
-
     return openapi_document(request)

@@ -183,6 +183,12 @@ def _docids(index, value):
 _EMPTY = LFSet()
 
 
+def paths_with_case_number(catalog, dnr):
+    """Paths of every object indexed under case number ``dnr``, with no
+    permission filter (the auditor's trail, who may read everything)."""
+    return sorted(catalog.path_by_docid[docid] for docid in _docids(catalog.indexes["dnr"], dnr))
+
+
 def case_number_key(dnr):
     """Sorts case numbers with their numbers as numbers: KS-2026/2 before KS-2026/10."""
     return [(0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", dnr)]

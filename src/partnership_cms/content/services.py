@@ -139,7 +139,8 @@ def object_path(obj):
 def set_local_role(request, obj, login, role, granted):
     """Grant or revoke a local role (Owner, Adjuster) of ``login`` on ``obj``."""
     if role not in LOCAL_ROLES:
-        raise ContentInvalid({"role": _("Okänd roll. Välj en av: ${roles}.", mapping={"roles": ", ".join(LOCAL_ROLES)})})
+        raise ContentInvalid({"role": _("Okänd roll. Välj en av: ${roles}.",
+                                        mapping={"roles": ", ".join(LOCAL_ROLES)})})
     if login not in request.root.principals.users:
         raise ContentInvalid({"login": _("Användaren ${login} finns inte.", mapping={"login": login})})
     roles = set(obj.local_roles.get(login, ()))

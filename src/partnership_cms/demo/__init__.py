@@ -7,6 +7,8 @@ users, so its history and audit trail are real.
 """
 import os
 
+from pyramid.traversal import resource_path
+
 from ..content.services import create_content, edit_content
 from ..importer.officers_report import parse_officers_report
 from ..importer.service import proposal_values, repaired_text
@@ -75,8 +77,8 @@ def load_seed_case(request, repair=repaired_text):
     act_as(request, users["officer"])
     agreement = create_content(request, "Agreement", agreement_values)
     proposal = create_content(request, "Proposal", proposal_values)
-    edit_content(request, proposal, {"agreement": _path(agreement)})
-    edit_content(request, agreement, {"proposal": _path(proposal)})
+    edit_content(request, proposal, {"agreement": resource_path(agreement)})
+    edit_content(request, agreement, {"proposal": resource_path(proposal)})
     workflows.perform(request, proposal, "submit", {"comment": "Klart för granskning."})
 
     act_as(request, users["director"])
@@ -88,9 +90,3 @@ def load_seed_case(request, repair=repaired_text):
 def load_demo(request, repair=repaired_text):
     create_demo_users(request)
     return load_seed_case(request, repair)
-
-
-def _path(obj):
-    from pyramid.traversal import resource_path
-
-    return resource_path(obj)

@@ -13,12 +13,12 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
-from hypatia.query import Eq
 from pyramid.response import Response
 from pyramid.traversal import find_resource
 from pyramid.view import view_config
 
 from ..audit import AuditAction, find_page, get_log, verify_all
+from ..catalog import paths_with_case_number
 from ..content.models import Root
 from ..security.permissions import AUDIT
 from ..security.roles import GLOBAL_ROLES
@@ -98,11 +98,10 @@ class AuditView(BaseView):
             return [document.rstrip("/") or "/"]
         if document.startswith(("user:", "login:")):
             return [document]
-        catalog = self.context.catalog
         for dnr in dict.fromkeys((document, document.upper())):
-            ids = list(Eq(catalog.indexes["dnr"], dnr).execute().ids)
-            if ids:  # a case number names the case and its decisions
-                return sorted(catalog.path_by_docid[docid] for docid in ids)
+            paths = paths_with_case_number(self.context.catalog, dnr)
+            if paths:  # a case number names the case and its decisions
+                return paths
         message = _("Inget dokument har diarienumret ${dnr}.", mapping={"dnr": document})
         self.errors["document"] = self.t(message)
         return []

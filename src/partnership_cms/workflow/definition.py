@@ -2,8 +2,9 @@
 
 Everything a definition names must exist: states, roles, permissions,
 guards and actions, and each guard's and action's parameters must fit its
-signature and name states, types and choices that exist (``check_steps``). Every state must be reachable from the initial state,
-and every state that is not final must have a way out. A broken definition
+signature and name states, types and choices that exist (``check_steps``).
+Every state must be reachable from the initial state, and every state that
+is not final must have a way out. A broken definition
 raises WorkflowDefinitionError with the file and the offending name, which
 stops start-up.
 """
@@ -257,10 +258,9 @@ def check_steps(definitions, guards, actions, schemas):
                     fn = functions.get(step.name) if hasattr(functions, "get") else None
                     if not callable(fn):
                         continue
-                    try:
-                        inspect.signature(fn).bind(*([None] * leading), **step.params)
-                    except TypeError as e:
-                        raise WorkflowDefinitionError(definition.source, t.id, f"{where}: {e}") from None
+                    problem = _signature_problem(fn, leading, step.params)
+                    if problem:
+                        raise WorkflowDefinitionError(definition.source, t.id, f"{where}: {problem}")
                     hints = typing.get_type_hints(fn, include_extras=True)
                     for param, value in step.params.items():
                         for ref in getattr(hints.get(param), "__metadata__", ()):
@@ -269,6 +269,21 @@ def check_steps(definitions, guards, actions, schemas):
                                 if problem:
                                     raise WorkflowDefinitionError(definition.source, t.id,
                                                                   f"{where}: parameter {param!r}: {problem}")
+
+
+def _signature_problem(fn, leading, params):
+    """Why ``params`` do not fit ``fn``'s keyword parameters, or None."""
+    signature = inspect.signature(fn)
+    named = list(signature.parameters.values())[leading:]
+    if not any(p.kind is p.VAR_KEYWORD for p in named):
+        unknown = sorted(set(params) - {p.name for p in named})
+        if unknown:
+            return f"unknown parameter {unknown[0]!r} (it takes {sorted(p.name for p in named) or 'none'})"
+    try:
+        signature.bind(*([None] * leading), **params)
+    except TypeError as e:
+        return str(e)
+    return None
 
 
 def _ref_problem(ref, value, params, definition, definitions, schemas):
