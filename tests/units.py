@@ -58,7 +58,8 @@ class Unit:
         schemas = load_schema_dir(str(tmp_path))
         definition = parse_definition("note.yaml", yaml.safe_load(workflow), {"complete": guards.complete}, {},
                                       schemas)
-        self.config = testing.setUp(settings={"partnership_cms.session_secret": "unit", "pyramid.default_locale_name": "sv"})
+        self.config = testing.setUp(settings={"partnership_cms.session_secret": "unit",
+                                              "pyramid.default_locale_name": "sv"})
         self.config.include("partnership_cms.security")
         self.config.include("partnership_cms.catalog")
         self.config.include("partnership_cms.audit")
