@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import datetime
 import http.client
 import json
@@ -295,7 +296,7 @@ class Server:
         self.startup_s = None
 
     def start(self, timeout=60):
-        self.log = open(self.log_path, "ab")
+        self.log = open(self.log_path, "ab")  # noqa: SIM115 -- open while the server runs; stop() closes it
         t0 = time.perf_counter()
         self.proc = subprocess.Popen(self.argv, stdout=self.log, stderr=subprocess.STDOUT,
                                      cwd=PROJECT, start_new_session=True)
@@ -350,10 +351,8 @@ class Server:
             return
         if self.proc.poll() is None:
             # The process leads its own session: signal only that group.
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
             try:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
