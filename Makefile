@@ -13,10 +13,10 @@ DOMAIN := partnership_cms
 POT := $(LOCALE)/$(DOMAIN).pot
 LANGS := sv en
 
-.PHONY: help run test lint bench shell i18n clean
+.PHONY: help run test lint typecheck packages bench shell i18n clean
 
 help:  ## list the targets
-	@grep -E '^[a-z0-9]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,11 +37,31 @@ run: $(STAMP)  ## serve on http://127.0.0.1:6543 (creates var/Data.fs with demo 
 	$(BIN)/partnership-cms init $(INI)
 	$(BIN)/pserve $(INI)
 
-test: $(STAMP) $(BROWSER_STAMP)  ## run the whole test suite (browser tests need /usr/bin/chromium)
+test: packages $(STAMP) $(BROWSER_STAMP)  ## run the whole test suite (installs what it needs first)
 	$(BIN)/pytest
 
-lint: $(STAMP)  ## ruff over src and tests
+# The Debian packages the tests need: Chromium for the browser tests (a test
+# tool's own browser download cannot work here), PostgreSQL's binaries for a
+# throwaway cluster when no server answers on 127.0.0.1:5432. Cheap when both
+# are there; as root, apt installs what is missing; otherwise one line says how.
+packages:  ## install Debian's chromium and postgresql when missing (apt, as root)
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	{ command -v initdb && command -v pg_ctl || ls /usr/lib/postgresql/*/bin/initdb; } >/dev/null 2>&1 \
+	  || missing="$$missing postgresql"; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+	  echo "make: the tests need Debian packages:$$missing; run: sudo apt-get update && sudo apt-get install -y$$missing" >&2; \
+	  exit 1; \
+	fi; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	apt-get update -q && apt-get install -y -q $$missing
+
+lint: $(STAMP)  ## ruff over src, tests and bench
 	$(BIN)/ruff check src tests bench
+
+typecheck: $(STAMP)  ## mypy over src
+	$(BIN)/mypy
 
 bench: $(STAMP)  ## benchmarks: print figures (never part of the tests)
 	$(BIN)/python bench/api_bench.py

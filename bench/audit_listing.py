@@ -1,6 +1,6 @@
 """The auditor's listing (``GET /@audit``) at growing trail sizes: prints figures.
 
-Builds a database with ``bench/api_bench.py``'s builder (1,000 then 10,000
+Builds a database with ``bench/dataset.py``'s builder (1,000 then 10,000
 proposals moved through real transitions), then asks the app in process
 (WebTest, no server) for the first page of the trail newest first, by
 actor and by action, and prints the median time of each. Usage::
@@ -17,6 +17,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from dataset import OurDatabase  # noqa: E402  (bench/ on the path first)
+
 QUERIES = ("", "actor=officer", "actor=director", "action=transition",
            "actor=director&action=transition", "action=login")
 
@@ -27,11 +29,9 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args(argv)
 
-    import api_bench
-
     folder = tempfile.mkdtemp(prefix="pcms-audit-listing-")
     try:
-        db = api_bench.OurDatabase(folder)
+        db = OurDatabase(folder)
         db.create()
         for size in (int(s) for s in args.sizes.split(",")):
             db.grow(size)

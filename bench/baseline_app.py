@@ -8,7 +8,7 @@ pyramid_zodbconn with a FileStorage URI), no security, no catalog, no audit:
 - ``POST /items/<key>``: changes one small persistent object and commits
   (the "bare commit"; the client picks a different key per request).
 
-Used by ``bench/api_bench.py``; it can also be run by hand::
+Used by ``bench/harness.py``; it can also be run by hand::
 
     python bench/baseline_app.py build /tmp/base/Data.fs
     python bench/baseline_app.py serve /tmp/base/Data.fs --port 6590
@@ -40,7 +40,7 @@ class BaseRoot(Persistent):
 
 
 # Pickles name the classes ``baseline_app.Item``, whether this file runs as a
-# script (``__main__``) or is imported by api_bench.py.
+# script (``__main__``) or is imported by harness.py.
 Item.__module__ = BaseRoot.__module__ = "baseline_app"
 sys.modules.setdefault("baseline_app", sys.modules[__name__])
 

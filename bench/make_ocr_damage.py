@@ -1,7 +1,8 @@
 """Damage a correct Swedish text the way the municipality's scanner OCR did.
 
 The substitution rates below were counted on the hand-corrected seed document
-(tests/importer/data/seed_ocr.txt against seed_correct.txt): in that scan every
+(src/partnership_cms/demo/seed_huddinge_2021.txt against
+tests/importer/data/seed_correct.txt): in that scan every
 å/ä/ö was broken, mostly into a plain vowel, 'é', 'd' or 'i', sometimes into a
 digit or a two-letter sequence, and about a third of the lone prepositions "i"
 came out as "1".  We keep a small chance that a letter survives, since other

@@ -28,7 +28,8 @@ import sys
 import tempfile
 import threading
 
-import api_bench
+from dataset import OurDatabase
+from harness import THREADS, Server, build_baseline, free_port, json_headers, login, run_baseline, scenario
 
 VARIANTS = {
     "as built": "",
@@ -58,7 +59,7 @@ def serve(ini, port, skip):
     switch_off(skip)
     pyramid.paster.setup_logging(ini)
     app = pyramid.paster.get_app(ini)
-    waitress.serve(app, host="127.0.0.1", port=int(port), threads=api_bench.THREADS)
+    waitress.serve(app, host="127.0.0.1", port=int(port), threads=THREADS)
 
 
 def read_drafts(folder):
@@ -76,7 +77,7 @@ def in_process(folder, skip):
 
     switch_off(skip)
     drafts = read_drafts(folder)
-    app, client, headers = api_bench.OurDatabase(folder).in_process("officer")
+    app, client, headers = OurDatabase(folder).in_process("officer")
     try:
         for name in drafts:  # read once, as a browsing user would have
             client.get(f"/proposals/{name}", headers=headers)
@@ -105,16 +106,16 @@ def cpu_per_submit(built, folder, skip):
 
 def submits(folder, skip, seconds, log_dir):
     """Serve a copy of the built database and submit its drafts; returns the Result."""
-    db = api_bench.OurDatabase(folder)
+    db = OurDatabase(folder)
     drafts = collections.deque(read_drafts(folder))
-    port = api_bench.free_port()
+    port = free_port()
     ini = db.write_ini(port)
-    server = api_bench.Server([sys.executable, os.path.abspath(__file__), "serve", ini, str(port), skip],
-                              port, os.path.join(log_dir, f"serve-{skip or 'all'}.log"))
+    server = Server([sys.executable, os.path.abspath(__file__), "serve", ini, str(port), skip],
+                    port, os.path.join(log_dir, f"serve-{skip or 'all'}.log"))
     lock = threading.Lock()
     try:
         server.start()
-        headers = api_bench.json_headers(api_bench.login(port, "officer"))
+        headers = json_headers(login(port, "officer"))
 
         def submit(i, rng):
             with lock:
@@ -123,7 +124,7 @@ def submits(folder, skip, seconds, log_dir):
                 name = drafts.popleft()
             return "POST", f"/proposals/{name}/@workflow/submit", b"{}", headers
 
-        return api_bench.scenario(server, f"submit, {skip or 'nothing'} switched off", submit,
+        return scenario(server, f"submit, {skip or 'nothing'} switched off", submit,
                                   seconds=seconds)
     finally:
         server.stop()
@@ -139,9 +140,9 @@ def main(argv=None):
     log_dir = os.path.join(folder, "logs")
     os.makedirs(log_dir)
     try:
-        base_fs = api_bench.build_baseline(folder)
+        base_fs = build_baseline(folder)
         built = os.path.join(folder, "built")
-        db = api_bench.OurDatabase(built)
+        db = OurDatabase(built)
         os.makedirs(built)
         db.create()
         db.grow(args.proposals)
@@ -154,7 +155,7 @@ def main(argv=None):
         ratios = collections.defaultdict(list)
         for round_number in range(1, args.rounds + 1):
             print(f"\n== round {round_number} ==", flush=True)
-            bare = api_bench.run_baseline(base_fs, args, log_dir)["commit"]
+            bare = run_baseline(base_fs, args, log_dir)["commit"]
             for label, skip in VARIANTS.items():
                 copy = os.path.join(folder, f"copy-{round_number}-{skip or 'all'}")
                 shutil.copytree(built, copy)

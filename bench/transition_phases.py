@@ -1,6 +1,6 @@
 """Where the time of one workflow transition goes: prints figures.
 
-Builds 1,000 proposals with ``bench/api_bench.py``'s builder, then submits
+Builds 1,000 proposals with ``bench/dataset.py``'s builder, then submits
 the complete drafts through the app in process (WebTest, one thread, no
 server), timing the phases by wrapping the functions that do them: the
 engine's ``perform`` (with the catalog's ``reindex`` and the audit
@@ -23,6 +23,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from dataset import OurDatabase  # noqa: E402  (bench/ on the path first)
 
 LABELS = ("perform (engine)", "  catalog reindex", "  audit record", "commit",
           "  pickle and store records", "  finish (fsync)", "loading records")
@@ -47,7 +48,6 @@ def main(argv=None):
     parser.add_argument("--proposals", type=int, default=1000)
     args = parser.parse_args(argv)
 
-    import api_bench
     import transaction._transaction
     import ZODB.Connection
     from ZODB.FileStorage import FileStorage
@@ -57,7 +57,7 @@ def main(argv=None):
 
     folder = tempfile.mkdtemp(prefix="pcms-transition-phases-")
     try:
-        db = api_bench.OurDatabase(folder)
+        db = OurDatabase(folder)
         db.create()
         db.grow(args.proposals)
         drafts = list(db.drafts)

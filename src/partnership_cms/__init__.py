@@ -20,8 +20,6 @@ PROJECT = os.path.dirname(os.path.dirname(HERE))
 def configure(settings):
     """Build the Configurator (without checking the database)."""
     settings = dict(settings)
-    settings.setdefault("partnership_cms.schemas", os.path.join(PROJECT, "schemas"))
-    settings.setdefault("partnership_cms.workflows", os.path.join(PROJECT, "workflows"))
     settings.setdefault("tm.manager_hook", "pyramid_tm.explicit_manager")
     settings.setdefault("pyramid.default_locale_name", "sv")
     settings.setdefault("retry.attempts", "5")
@@ -29,6 +27,8 @@ def configure(settings):
     # the audit trail records who did what instead.
     settings.setdefault("tm.annotate_user", "false")
     config = Configurator(settings=settings)
+    # Our own settings, parsed once (registry.app_settings, request.app_settings).
+    config.include(".settings")
     # Transactions and retries first: every later feature writes inside them.
     config.include("pyramid_retry")
     config.include(".retry")
@@ -40,12 +40,12 @@ def configure(settings):
     config.include(".security")
     # Schemas and workflows define directives; load the data right after.
     config.include(".schema")
-    config.load_schemas(settings["partnership_cms.schemas"])
+    config.load_schemas(config.registry.app_settings.schemas)
     # The catalog and the audit trail subscribe to the content events.
     config.include(".catalog")
     config.include(".audit")
     config.include(".workflow")
-    config.load_workflows(settings["partnership_cms.workflows"])
+    config.load_workflows(config.registry.app_settings.workflows)
     config.include(".content")
     config.include(".api")
     # HTML views after the API: same URLs, chosen by the Accept header.

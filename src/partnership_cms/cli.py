@@ -35,7 +35,7 @@ def _registry(ini, check=False):
 def cmd_init(args):
     """Create the database if it is empty; demo data where the .ini asks for it."""
     registry = _registry(args.ini)
-    settings = registry.settings
+    settings = registry.app_settings
     with app_request(registry, root_required=False) as request:
         zodb_root = get_connection(request).root()
         if evolve_module.app_root(zodb_root) is not None:
@@ -44,10 +44,10 @@ def cmd_init(args):
         root, steps = evolve_module.create_root(zodb_root, registry)
         request.root = root
         print(f"Created the database at evolve step {evolve_module.LATEST}.")
-        if settings.get("partnership_cms.demo", "false").lower() == "true" and not args.no_demo:
+        if settings.demo and not args.no_demo:
             proposal, _ = load_demo(request)
             print(f"Demo users created (password 'demo'); seed case {proposal.data['dnr']} is before KS.")
-        if settings.get("partnership_cms.admin_from_env", "false").lower() == "true":
+        if settings.admin_from_env:
             login, password = os.environ.get("PCMS_ADMIN_LOGIN"), os.environ.get("PCMS_ADMIN_PASSWORD")
             if not login or not password:
                 raise SystemExit("Set PCMS_ADMIN_LOGIN and PCMS_ADMIN_PASSWORD to create the first administrator.")

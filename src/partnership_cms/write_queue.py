@@ -21,8 +21,6 @@ to make two writes of one process collide, as two processes would).
 """
 import threading
 
-from pyramid.settings import asbool
-
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 LOGIN_VIEWS = frozenset({"@login", "login"})
 
@@ -46,5 +44,5 @@ class WriteQueue:
 
 
 def includeme(config):
-    if asbool(config.get_settings().get("partnership_cms.write_queue", True)):
+    if config.registry.app_settings.write_queue:
         config.add_tween("partnership_cms.write_queue.WriteQueue", over="pyramid_tm.tm_tween_factory")

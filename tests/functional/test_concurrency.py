@@ -8,7 +8,9 @@ tested with the queue off as well (``write_queue=false``: the threads then
 write side by side and collide like two processes)."""
 import http.client
 import json
+import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
@@ -47,12 +49,20 @@ def serving(app):
     try:
         yield Client("127.0.0.1", server.effective_port)
     finally:
-        # Close every socket from inside the server's own loop, which then ends.
         stopping.set()
+        # Stop in the order of waitress' own MultiSocketServer.close(): the task
+        # threads first, then the sockets. A task thread may still be finishing
+        # a request whose response the client has read already; its last step
+        # pulls the loop's trigger, which must still be open then. The loop keeps
+        # running meanwhile, so a thread waiting for its output to be sent ends.
+        dispatcher = server.task_dispatcher
+        dispatcher.shutdown(timeout=60)
+        # Close every socket from inside the server's own loop, which then ends.
         server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
         runner.join(60)
-        server.task_dispatcher.shutdown()
         app.registry._zodb_databases[""].close()
+        if dispatcher.threads:
+            raise RuntimeError(f"{len(dispatcher.threads)} waitress thread(s) still serving after 60 s")
 
 
 class Client:
@@ -241,3 +251,22 @@ def test_conflict_on_the_last_attempt_is_a_json_409(tmp_path):
         status, trail = client.json("GET", f"/@audit?action=edit&object=/{path}&b_size=1000", user="auditor")
         assert trail["items_total"] == saved
         assert client.json("GET", "/@audit/verify", user="auditor")[1]["valid"] is True
+
+
+def test_serving_stops_cleanly_while_a_task_is_still_finishing(tmp_path, monkeypatch, caplog):
+    """The last thing a waitress task does, after the client has read its
+    response, is pull the loop's trigger. A teardown that closes the sockets
+    while a task thread is still there makes that pull write to a closed (or
+    reused) pipe: ``OSError: [Errno 9] Bad file descriptor``. Here every pull
+    from a task thread comes late, so the teardown must wait for the tasks."""
+    pull = waitress.server.BaseWSGIServer.pull_trigger
+
+    def late_pull(server):
+        if threading.current_thread().name.startswith("waitress-"):
+            time.sleep(0.3)
+        pull(server)
+
+    monkeypatch.setattr(waitress.server.BaseWSGIServer, "pull_trigger", late_pull)
+    with caplog.at_level(logging.ERROR, logger="waitress"), serving(make_app(tmp_path)) as client:
+        client.token("officer")  # one request served, its response read
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("waitress")] == []

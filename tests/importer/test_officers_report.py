@@ -6,11 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from partnership_cms.demo import SEED_FILE
 from partnership_cms.importer.officers_report import parse_officers_report
 
-SEED = (
-    Path(__file__).parents[2] / "src" / "partnership_cms" / "demo" / "seed_huddinge_2021.txt"
-).read_text(encoding="utf-8")
+SEED = Path(SEED_FILE).read_text(encoding="utf-8")
 
 # Headings and key words of the seed, spelled as a repair step would spell them.
 RESPELLINGS = {

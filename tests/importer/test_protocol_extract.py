@@ -2,6 +2,7 @@
 import datetime
 import os
 
+from partnership_cms.demo import SEED_FILE
 from partnership_cms.importer.protocol_extract import (
     looks_like_extract,
     motion,
@@ -68,7 +69,7 @@ def test_ocr_headings_are_recognised():
 def test_kind_detection():
     assert looks_like_extract(read("protokoll_ks.txt"))
     assert looks_like_extract(read("protokoll_ocr.txt"))
-    assert not looks_like_extract(read("seed_ocr.txt"))
+    assert not looks_like_extract(read(SEED_FILE))  # the scanned seed document
     assert not looks_like_extract(read("utlatande_correct.txt"))
 
 

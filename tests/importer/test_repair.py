@@ -4,9 +4,12 @@ import pathlib
 
 import pytest
 
+from partnership_cms.demo import SEED_FILE
 from partnership_cms.importer import repair, repair_cli
 
 DATA = pathlib.Path(__file__).parent / "data"
+# The scanned seed document (OCR text, broken å/ä/ö) is kept once, as the demo's seed case.
+SEED_OCR = pathlib.Path(SEED_FILE)
 
 
 def read(name: str) -> str:
@@ -104,7 +107,7 @@ def test_changes_carry_position_and_confidence():
     changes = repair.repair_text(text).changes
     assert [(c.line, c.column, c.original, c.replacement) for c in changes] == [
         (1, 7, "dr", "är"), (2, 8, "l16sning", "lösning")]
-    for change in repair.repair_text(read("seed_ocr.txt")).changes:
+    for change in repair.repair_text(read(SEED_OCR)).changes:
         assert 0.0 <= change.confidence <= 1.0
         assert change.reason
 
@@ -133,7 +136,7 @@ def test_match_case():
 
 
 def test_seed_pair_restores_most_damaged_words():
-    result = repair_cli.evaluate(read("seed_ocr.txt"), read("seed_correct.txt"))
+    result = repair_cli.evaluate(read(SEED_OCR), read("seed_correct.txt"))
     assert result.words == 1302
     assert result.restored_share >= 0.90
     assert result.wrongly_changed_share <= 0.01
@@ -172,7 +175,7 @@ def test_repair_text_command_reports_missing_file(tmp_path, capsys):
 
 
 def test_repair_eval_command(capsys):
-    code = repair_cli.main_evaluate([str(DATA / "seed_ocr.txt"),
+    code = repair_cli.main_evaluate([str(SEED_OCR),
                                      str(DATA / "seed_correct.txt")])
     assert code == 0
     out = capsys.readouterr().out

@@ -43,7 +43,7 @@ def login(context, request):
     if user is None:
         return error_response(request, 401, "Unauthorized", "Fel användarnamn eller lösenord.")
     principals = context.principals
-    hours = float(request.registry.settings.get("partnership_cms.token_hours", 12))
+    hours = request.app_settings.token_hours
     token = principals.issue_token(user.login, hours)
     return {"token": token, "login": user.login, "fullname": user.fullname,
             "roles": sorted(principals.roles_of(user.login))}

@@ -12,7 +12,7 @@ import re
 
 from persistent import Persistent
 
-DEFAULT_DNR_FORMAT = "{series}-{year}/{number}"
+from ..settings import DEFAULT_DNR_FORMAT  # noqa: F401  (the format lives with the settings)
 
 
 class Counter(Persistent):

@@ -20,7 +20,7 @@ from ..schema import get_schemas
 from ..schema.loader import from_colander_value, to_json_value
 from ..security.roles import LOCAL_ROLES
 from .models import Content
-from .numbering import DEFAULT_DNR_FORMAT, format_case_number, name_from_case_number, next_number
+from .numbering import format_case_number, name_from_case_number, next_number
 
 
 class ContentInvalid(ServiceError):
@@ -88,10 +88,10 @@ def create_content(request, type_name, payload, *, allow_system=False, name=None
     root = request.root
     folder = root[schema.container]
     year = datetime.date.today().year
-    settings = request.registry.settings
+    settings = request.app_settings
     if type_name == "Proposal" and "dnr" not in values:
-        series = settings.get("partnership_cms.dnr_series", "KS")
-        fmt = settings.get("partnership_cms.dnr_format", DEFAULT_DNR_FORMAT)
+        series = settings.dnr_series
+        fmt = settings.dnr_format
         values["dnr"] = format_case_number(fmt, series, year, next_number(root, series, year))
     if name is None:
         if type_name == "Proposal":

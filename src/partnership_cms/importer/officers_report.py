@@ -11,6 +11,7 @@ import difflib
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Any
 
 # Standard headings of a tjänsteutlåtande -> the part they start.
 SECTION_HEADINGS = {
@@ -255,7 +256,7 @@ def _decision(blocks: list[list[str]], report: OfficersReport) -> None:
 
 def _agreement(items: list[tuple[str, str]]) -> dict:
     """What the bullet list under "Förslag till avtal ..." says of the draft agreement."""
-    agreement = {"parties": [], "purpose": "", "focus_areas": [], "organisation": "",
+    agreement: dict[str, Any] = {"parties": [], "purpose": "", "focus_areas": [], "organisation": "",
                  "rights": "", "other_terms": []}  # fmt: skip
     target = _fold(AGREEMENT_HEADING)
     inside = False
@@ -269,18 +270,19 @@ def _agreement(items: list[tuple[str, str]]) -> dict:
             bullets.append({"text": _BULLET.sub("", _SUB_BULLET.sub("", text)), "subs": []})
     for bullet in bullets:
         match = re.match(r"^([^.:]{1,40})[.:]\s+(.*)$", bullet["text"])
-        key = None
+        key, value = None, ""
         if match:
+            value = match[2]
             key = next((k for label, k in AGREEMENT_LABELS.items()
                         if _similar(_fold(match[1]), _fold(label))), None)  # fmt: skip
         if key == "parties":
-            names = re.split(r",\s+|(?<!-)\s+och\s+", match[2].rstrip(". "))
+            names = re.split(r",\s+|(?<!-)\s+och\s+", value.rstrip(". "))
             agreement["parties"] += [name.strip() for name in names if name.strip()]
         elif key == "purpose":
-            agreement["purpose"] = " ".join(filter(None, [agreement["purpose"], match[2]]))
+            agreement["purpose"] = " ".join(filter(None, [agreement["purpose"], value]))
             agreement["focus_areas"] += bullet["subs"]
         elif key in ("organisation", "rights"):
-            agreement[key] = " ".join(filter(None, [agreement[key], match[2], *bullet["subs"]]))
+            agreement[key] = " ".join(filter(None, [agreement[key], value, *bullet["subs"]]))
         else:
             agreement["other_terms"].append(" ".join([bullet["text"], *bullet["subs"]]))
     return agreement

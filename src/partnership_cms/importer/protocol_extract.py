@@ -78,7 +78,7 @@ def find_date(text: str) -> datetime.date | None:
         except ValueError:
             iso = None
     swedish = find_swedish_date(text)
-    if iso and swedish:
+    if match and iso and swedish:  # iso implies match; mypy cannot see it
         return iso if match.start() < text.find(str(swedish.year)) else swedish
     return iso or swedish
 
@@ -209,7 +209,7 @@ def parse_protocol_extract(text: str) -> ProtocolExtract:
 
 def _items_on_lines(lines: list[str]) -> list[str]:
     """Numbered decision points ("1. godkänna ...") each as a paragraph of its own."""
-    result = []
+    result: list[str] = []
     for line in lines:
         if re.match(r"^\d{1,2}[.)]\s", line) and result and result[-1]:
             result.append("")
@@ -219,7 +219,7 @@ def _items_on_lines(lines: list[str]) -> list[str]:
 
 def _motion_lines(lines: list[str]) -> list[str]:
     """Each "N N (X) yrkar ..." line starts a motion of its own."""
-    result = []
+    result: list[str] = []
     for line in lines:
         if _MOVER.match(line) and result and result[-1]:
             result.append("")

@@ -102,7 +102,7 @@ def align_words(ocr: list[str], correct: list[str]) -> list[tuple[int, int]]:
     """
     if len(ocr) == len(correct):
         return list(zip(range(len(ocr)), range(len(correct)), strict=True))
-    pairs = []
+    pairs: list[tuple[int, int]] = []
     matcher = difflib.SequenceMatcher(None, ocr, correct, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag in ("equal", "replace") and i2 - i1 == j2 - j1:

@@ -25,9 +25,9 @@ def csrf_applies(request):
 
 
 def includeme(config):
-    settings = config.registry.settings
+    settings = config.registry.app_settings
     # Production keeps the secret out of files: the environment wins.
-    secret = os.environ.get("PCMS_SESSION_SECRET") or settings.get("partnership_cms.session_secret")
+    secret = os.environ.get("PCMS_SESSION_SECRET") or settings.session_secret
     if not secret:
         raise ValueError("Set PCMS_SESSION_SECRET (or partnership_cms.session_secret in the .ini file).")
     config.set_session_factory(SignedCookieSessionFactory(
@@ -35,8 +35,8 @@ def includeme(config):
         cookie_name="pcms_session",
         httponly=True,
         samesite="Lax",
-        secure=settings.get("partnership_cms.secure_cookies", "false").lower() == "true",
-        timeout=int(settings.get("partnership_cms.session_idle_seconds", 1800)),
+        secure=settings.secure_cookies,
+        timeout=settings.session_idle_seconds,
         reissue_time=60,
     ))
     config.set_csrf_storage_policy(SessionCSRFStoragePolicy())
