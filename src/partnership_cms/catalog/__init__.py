@@ -86,7 +86,10 @@ def indexable(request, obj):
     from ..workflow import get_workflows
 
     data = obj.data
-    dated = data.get("meeting_date") or data.get("dated")
+    # The year comes from the field the type's schema names (date_field), else the creation.
+    schema = get_schemas(request.registry).get(obj.type_name)
+    date_field = schema.presentation.date_field if schema is not None else None
+    dated = data.get(date_field) if date_field else None
     return SimpleNamespace(
         type=obj.type_name,
         state=state_key(obj.type_name, obj.state),

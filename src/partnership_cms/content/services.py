@@ -17,7 +17,7 @@ from ..schema import get_schemas, validation_errors
 from ..schema.loader import from_colander_value, to_json_value
 from ..workflow import get_workflows
 from .models import Content
-from .numbering import DEFAULT_DNR_FORMAT, format_case_number, name_from_case_number, next_number
+from .numbering import number_and_name
 
 
 class ContentInvalid(Exception):
@@ -73,7 +73,8 @@ def _check_references(request, schema, values):
 def create_content(request, type_name, payload, *, allow_system=False, name=None):
     """Create an object of ``type_name`` from ``payload`` in its folder.
 
-    Proposals get their diarienummer here. The creator becomes Owner.
+    The object gets its number and name as its schema's ``numbering`` says
+    (a Proposal its diarienummer). The creator becomes Owner.
     Returns the new object.
     """
     schema = get_schemas(request.registry)[type_name]
@@ -81,18 +82,9 @@ def create_content(request, type_name, payload, *, allow_system=False, name=None
     _check_references(request, schema, values)
     root = request.root
     folder = root[schema.container]
-    year = datetime.date.today().year
-    settings = request.registry.settings
-    if type_name == "Proposal" and "dnr" not in values:
-        series = settings.get("partnership_cms.dnr_series", "KS")
-        fmt = settings.get("partnership_cms.dnr_format", DEFAULT_DNR_FORMAT)
-        values["dnr"] = format_case_number(fmt, series, year, next_number(root, series, year))
-    if name is None:
-        if type_name == "Proposal":
-            name = name_from_case_number(values["dnr"])
-        else:
-            prefix = schema.container.rstrip("s")
-            name = f"{prefix}-{year}-{next_number(root, prefix, year)}"
+    numbers, name = number_and_name(schema.presentation.numbering, request.registry.settings,
+                                    root, values, name=name)
+    values.update(numbers)
     workflow = get_workflows(request.registry).definition(type_name)
     creator = request.authenticated_userid
     obj = Content(type_name, values, workflow.initial, creator)

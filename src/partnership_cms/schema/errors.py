@@ -1,0 +1,14 @@
+"""The one error a broken schema file raises (its own module: the loader and
+the type-level keys in typedef.py both raise it)."""
+
+
+class SchemaError(Exception):
+    """A schema definition is broken; the message names file, field and reason."""
+
+    def __init__(self, source, field_name, reason, *, key=None):
+        self.source, self.field_name, self.reason, self.key = source, field_name, reason, key
+        if key:
+            where = f"key '{key}'"
+        else:
+            where = f"field '{field_name}'" if field_name else "top level"
+        super().__init__(f"{source}: {where}: {reason}")
