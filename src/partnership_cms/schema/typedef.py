@@ -234,7 +234,7 @@ def parse_presentation(source, raw, schema):
     if "numbering" in raw:
         p.numbering = _numbering(source, raw["numbering"], schema)
     if p.numbering.kind == "case_number":
-        p.labels = ("{%s}" % p.numbering.field,)
+        p.labels = ("{" + p.numbering.field + "}",)
     if "label" in raw:
         p.labels = _labels(source, raw["label"], schema)
     if "date_field" in raw:

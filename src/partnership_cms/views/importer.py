@@ -10,7 +10,6 @@ from ..content.services import ContentInvalid
 from ..importer.service import ImportFailed, import_document
 from ..security.permissions import IMPORT
 from .base import BaseView, _
-from .forms import document_label
 
 TEMPLATE = "partnership_cms:templates/import.pt"
 MAX_BYTES = 20 * 1024 * 1024
@@ -54,7 +53,7 @@ class ImportView(BaseView):
         self.result = {
             "file": upload.filename,
             "url": self.request.application_url + path,
-            "label": document_label(obj),
+            "label": self.document_label(obj),
             "created": created,
             "repairs": details.get("repairs", []),
             "suggestions": details.get("suggestions", []),
