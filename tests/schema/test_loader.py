@@ -3,10 +3,12 @@ field and the reason; the colander schemas built from the files validate
 what the API receives, in full (create) and partially (PATCH)."""
 import datetime
 import os
+import shutil
 
 import colander
 import pytest
 import yaml
+from pyramid.config import Configurator
 
 from conftest import PROJECT
 from partnership_cms.schema.loader import (
@@ -16,6 +18,7 @@ from partnership_cms.schema.loader import (
     load_schema_file,
     parse_field,
 )
+from partnership_cms.views import check_done_messages
 
 SCHEMAS = os.path.join(PROJECT, "schemas")
 TITLE = {"name": "title", "type": "string", "required": True,
@@ -284,3 +287,104 @@ def test_parse_field_prefixes_nested_names_in_errors():
     with pytest.raises(SchemaError) as info:
         parse_field("x.yaml", {"name": "when", "type": "datetime"}, prefix="approve.")
     assert info.value.field_name == "approve.when"
+
+
+# -- the type-level keys (schema/typedef.py) -----------------------------------------
+def refused_key(tmp_path, **top):
+    with pytest.raises(SchemaError) as info:
+        load_schema_file(write(tmp_path, "thing.yaml", [TITLE, DATE, CODE], **top))
+    return info.value
+
+
+DATE = {"name": "noted_on", "type": "date", "title": "Datum"}
+CODE = {"name": "code", "type": "string", "title": "Kod"}
+
+
+@pytest.mark.parametrize("top,key,reason", [
+    ({"colour": "red"}, None, "unknown keys ['colour']"),
+    ({"plural": "Saker"}, "plural", "must be {sv: ..., en: ...}"),
+    ({"add_label": {"en": "New thing"}}, "add_label", "must be {sv: ..., en: ...}"),
+    ({"nav": "first"}, "nav", "must be a whole number"),
+    ({"nav": True}, "nav", "must be a whole number"),
+    ({"numbering": "dnr"}, "numbering", "must be {kind"),
+    ({"numbering": {"kind": "roman"}}, "numbering", "kind must be one of"),
+    ({"numbering": {"kind": "case_number", "field": "dnr"}}, "numbering", "'dnr' is no field"),
+    ({"numbering": {"kind": "case_number", "field": "noted_on"}}, "numbering",
+     "must be a field of type string"),
+    ({"numbering": {"kind": "case_number", "field": "code", "prefix": "x"}}, "numbering",
+     "'prefix' only fits kind sequence"),
+    ({"numbering": {"kind": "sequence", "prefix": "Sak 1"}}, "numbering", "lower-case"),
+    ({"numbering": {"kind": "sequence", "field": "code"}}, "numbering", "'field' only fits"),
+    ({"numbering": {"kind": "sequence", "series": "x"}}, "numbering", "unknown keys ['series']"),
+    ({"label": "{code} § {paragraph}"}, "label", "'paragraph' is no field"),
+    ({"label": "no fields"}, "label", "must name fields"),
+    ({"label": "{code!r}{"}, "label", "is no valid format"),
+    ({"label": "{code.upper}"}, "label", "must name fields"),
+    ({"label": []}, "label", "must be a format"),
+    ({"date_field": "code"}, "date_field", "must be a field of type date"),
+    ({"date_field": "meeting_date"}, "date_field", "'meeting_date' is no field"),
+    ({"register": []}, "register", "non-empty list"),
+    ({"register": ["title", "colour"]}, "register", "column 'colour' is neither"),
+    ({"register": ["title", "title"]}, "register", "listed twice"),
+    ({"register": [{"column": "state", "sort_title": "Läge"}]}, "register", "cannot be sorted by"),
+    ({"register": [{"column": "number", "width": 3}]}, "register", "unknown keys ['width']"),
+    ({"register": [{"column": "number", "title": "Nr"}]}, "register", "must be {sv"),
+    ({"document": {"template": "document_nothing.pt"}}, "document", "not found"),
+    ({"document": {"template": "document.html"}}, "document", "must name a .pt file"),
+    ({"document": {"laid_out": ["title"]}}, "document", "needs the template"),
+    ({"document": {"template": "document_proposal.pt", "laid_out": ["summary"]}}, "document",
+     "'summary' is no field"),
+    ({"done_messages": {"submit": "Klart"}}, "done_messages", "must be {sv"),
+    ({"done_messages": ["submit"]}, "done_messages", "must map a transition"),
+])
+def test_broken_type_level_keys_are_refused(tmp_path, top, key, reason):
+    error = refused_key(tmp_path, **top)
+    assert (error.source, error.key) == ("thing.yaml", key)
+    assert reason in error.reason
+    where = f"key '{key}'" if key else "top level"
+    assert str(error) == f"thing.yaml: {where}: {error.reason}"
+
+
+def test_a_type_that_declares_nothing_gets_the_defaults(tmp_path):
+    schema = load_schema_file(write(tmp_path, "thing.yaml", [TITLE]))
+    p = schema.presentation
+    assert p.plural == schema.title and p.add_label is None and p.nav is None
+    assert (p.numbering.kind, p.numbering.prefix) == ("sequence", "thing")
+    assert [c.name for c in p.register] == ["number", "title", "state", "modified"]
+    assert p.template is None and p.date_field is None and schema.number_of({"title": "x"}) == ""
+
+
+def test_labels_take_the_first_whose_fields_are_filled(schemas):
+    decision = schemas["Decision"]
+    assert decision.number_of({"body": "KS", "paragraph": 3, "dnr": "KS-2026/1"}) == "KS § 3"
+    assert decision.number_of({"body": "KS", "dnr": "KS-2026/1"}) == "KS-2026/1"
+    assert decision.number_of({"body": "KS"}) == ""
+    assert schemas["Proposal"].number_of({"dnr": "KS-2026/4"}) == "KS-2026/4"
+    assert schemas["Agreement"].number_of({"dnr": "KS-2026/4"}) == ""
+
+
+def test_the_shipped_types_declare_their_presentation(schemas):
+    nav = sorted((s.presentation.nav, s.presentation.plural["sv"]) for s in schemas.values())
+    assert nav == [(1, "Ärenden"), (2, "Beslut"), (3, "Avtal"), (4, "Ändringar")]
+    assert schemas["Proposal"].presentation.numbering.kind == "case_number"
+    assert {s.presentation.date_field for s in schemas.values()} == {"dated", "meeting_date", None}
+    for schema in schemas.values():
+        assert schema.presentation.template.endswith(f"document_{schema.type_name.lower()}.pt")
+        assert schema.presentation.laid_out <= set(schema.by_name)
+
+
+def test_done_messages_must_name_a_transition(tmp_path):
+    folder = tmp_path / "schemas"
+    shutil.copytree(SCHEMAS, folder)
+    path = folder / "proposal.yaml"
+    text = path.read_text(encoding="utf-8").replace("  submit: {sv: Ärendet", "  sumbit: {sv: Ärendet")
+    path.write_text(text, encoding="utf-8")
+    # Only the schemas and workflows (the app's check runs the same function, at start-up).
+    config = Configurator()
+    config.include("partnership_cms.schema")
+    config.load_schemas(str(folder))
+    config.include("partnership_cms.workflow")
+    config.load_workflows(os.path.join(PROJECT, "workflows"))
+    config.commit()
+    with pytest.raises(SchemaError, match="proposal.yaml: key 'done_messages': no transition sumbit"):
+        check_done_messages(config.registry)

@@ -86,7 +86,10 @@ def state_key(type_name, state):
 def indexable(request, obj):
     """The flat record the indexes read for ``obj``."""
     data = obj.data
-    dated = data.get("meeting_date") or data.get("dated")
+    # The year comes from the field the type's schema names (date_field), else the creation.
+    schema = get_schemas(request.registry).get(obj.type_name)
+    date_field = schema.presentation.date_field if schema is not None else None
+    dated = data.get(date_field) if date_field else None
     return SimpleNamespace(
         type=obj.type_name,
         state=state_key(obj.type_name, obj.state),

@@ -20,7 +20,7 @@ from ..schema import get_schemas
 from ..schema.loader import from_colander_value, to_json_value
 from ..security.roles import LOCAL_ROLES
 from .models import Content
-from .numbering import format_case_number, name_from_case_number, next_number
+from .numbering import number_and_name
 
 
 class ContentInvalid(ServiceError):
@@ -79,7 +79,8 @@ def _check_references(request, schema, values):
 def create_content(request, type_name, payload, *, allow_system=False, name=None):
     """Create an object of ``type_name`` from ``payload`` in its folder.
 
-    Proposals get their diarienummer here. The creator becomes Owner.
+    The object gets its number and name as its schema's ``numbering`` says
+    (a Proposal its diarienummer). The creator becomes Owner.
     Returns the new object.
     """
     schema = get_schemas(request.registry)[type_name]
@@ -87,18 +88,9 @@ def create_content(request, type_name, payload, *, allow_system=False, name=None
     _check_references(request, schema, values)
     root = request.root
     folder = root[schema.container]
-    year = datetime.date.today().year
-    settings = request.app_settings
-    if type_name == "Proposal" and "dnr" not in values:
-        series = settings.dnr_series
-        fmt = settings.dnr_format
-        values["dnr"] = format_case_number(fmt, series, year, next_number(root, series, year))
-    if name is None:
-        if type_name == "Proposal":
-            name = name_from_case_number(values["dnr"])
-        else:
-            prefix = schema.container.rstrip("s")
-            name = f"{prefix}-{year}-{next_number(root, prefix, year)}"
+    numbers, name = number_and_name(schema.presentation.numbering, request.app_settings,
+                                    root, values, name=name)
+    values.update(numbers)
     workflow = request.registry.getUtility(IWorkflows).definition(type_name)
     creator = request.authenticated_userid
     obj = Content(type_name, values, workflow.initial, creator)

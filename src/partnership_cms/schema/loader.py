@@ -30,6 +30,9 @@ from dataclasses import dataclass, field
 import colander
 import yaml
 
+from .errors import SchemaError
+from .typedef import PRESENTATION_KEYS, Presentation, default_presentation, parse_presentation
+
 SCALAR_TYPES = {"string", "text", "date", "integer", "boolean", "choice", "reference"}
 FIELD_TYPES = SCALAR_TYPES | {"list"}
 FIELD_KEYS = {
@@ -37,15 +40,7 @@ FIELD_KEYS = {
     "choices", "item", "target", "min", "max", "default", "description",
 }
 DEFAULT_MAX_LENGTH = {"string": 300, "text": 50_000, "reference": 300}
-
-
-class SchemaError(Exception):
-    """A schema definition is broken; the message names file, field and reason."""
-
-    def __init__(self, source, field_name, reason):
-        self.source, self.field_name, self.reason = source, field_name, reason
-        where = f"field '{field_name}'" if field_name else "top level"
-        super().__init__(f"{source}: {where}: {reason}")
+BASE_KEYS = {"type", "title", "container", "fields"}
 
 
 @dataclass
@@ -131,6 +126,21 @@ class TypeSchema:
     container: str
     fields: list[FieldSpec]
     source: str
+    # How the type appears in the UI and gets its number (schema/typedef.py).
+    presentation: Presentation = None  # type: ignore[assignment]  # filled in by __post_init__
+
+    def __post_init__(self):
+        if self.presentation is None:
+            self.presentation = default_presentation(self)
+
+    def number_of(self, data):
+        """The number an object is known by ("KS-2026/1", "KS § 3"), or ""."""
+        return self.presentation.number_of(data)
+
+    def label_of(self, obj):
+        """How an object is named in links and lists: its number and title."""
+        number = self.number_of(obj.data)
+        return f"{number} {obj.title}" if number else obj.title
 
     @property
     def by_name(self):
@@ -245,8 +255,13 @@ def load_schema_file(path):
         seen.add(f.name)
     if "title" not in seen:
         raise SchemaError(source, "title", "every type needs a 'title' field")
-    return TypeSchema(raw["type"], _parse_title(source, None, raw.get("title", raw["type"])),
-                      raw["container"], fields, source)
+    unknown = set(raw) - BASE_KEYS - PRESENTATION_KEYS
+    if unknown:
+        raise SchemaError(source, None, f"unknown keys {sorted(unknown)}")
+    schema = TypeSchema(raw["type"], _parse_title(source, None, raw.get("title", raw["type"])),
+                        raw["container"], fields, source)
+    schema.presentation = parse_presentation(source, raw, schema)
+    return schema
 
 
 def load_schema_dir(directory):

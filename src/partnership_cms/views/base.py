@@ -13,6 +13,7 @@ from pyramid.csrf import get_csrf_token
 from pyramid.i18n import TranslationStringFactory
 from pyramid.renderers import get_renderer
 
+from ..schema import get_schemas
 from ..security.permissions import AUDIT, IMPORT, MANAGE_USERS
 from ..security.policy import IDENTITY_KEY
 
@@ -46,12 +47,10 @@ class BaseView:
         """The main navigation: (url, label, current) for what this user may use."""
         app = self.request.application_url
         items = [(app + "/", _("Mina uppgifter") if self.user else _("Start"))]
-        items += [
-            (app + "/proposals", _("Ärenden")),
-            (app + "/decisions", _("Beslut")),
-            (app + "/agreements", _("Avtal")),
-            (app + "/amendments", _("Ändringar")),
-        ]
+        # The registers of the types whose schema gives them a place (``nav: n``).
+        types = sorted((s for s in get_schemas(self.request.registry).values()
+                        if s.presentation.nav is not None), key=lambda s: s.presentation.nav)
+        items += [(f"{app}/{s.container}", self.title_of(s.presentation.plural)) for s in types]
         root = self._root()
         if root is not None and self.user is not None:
             if self.request.has_permission(IMPORT, root):
@@ -83,6 +82,11 @@ class BaseView:
     def title_of(self, titles):
         """A {sv, en} title from the definitions, in the page's language."""
         return titles.get(self.locale) or titles.get("sv") or ""
+
+    def document_label(self, obj):
+        """How a document is named in links and lists: 'KS-2026/1 Rubrik', 'KS § 3 Rubrik'
+        (its number as its schema's ``label`` says, then its title)."""
+        return get_schemas(self.request.registry)[obj.type_name].label_of(obj)
 
     def format_date(self, value, form="long"):
         """Swedish dates: '11 augusti 2021' (long) or '2021-08-11' (short)."""

@@ -22,34 +22,10 @@ from ..schema.loader import to_json_value
 from ..security.permissions import EDIT, VIEW
 from ..workflow import get_workflows
 from .base import BaseView, _
-from .forms import document_label
 
 TEMPLATES = "partnership_cms:templates/"
-BODY_TEMPLATES = {
-    "Proposal": "document_proposal.pt",
-    "Decision": "document_decision.pt",
-    "Agreement": "document_agreement.pt",
-    "Amendment": "document_amendment.pt",
-}
-# The fields each type's template lays out itself; any other field a schema
-# gains is still shown, under "Övriga uppgifter".
-LAID_OUT = {
-    "Proposal": {
-        "title", "dnr", "unit", "case_officer", "dated", "decision_points", "proposing_body_line",
-        "summary", "background", "administration_views", "consequences", "signatories",
-        "attachments", "recipients", "agreement", "confidential", "confidentiality_reference",
-        "dispatched_on", "dispatches"},
-    "Decision": {
-        "title", "body", "paragraph", "dnr", "meeting_date", "outcome", "decision_text", "motions",
-        "votes_yes", "votes_no", "votes_abstain", "reservations", "adjusters", "proposal",
-        "justified_on", "posted_on", "appeal_ends_on", "recipients", "confidential"},
-    "Agreement": {
-        "title", "parties", "purpose", "focus_areas", "organisation", "rights", "term",
-        "termination_rule", "notice_months", "amendments_clause", "disputes", "other_terms",
-        "signatures", "decision", "proposal", "version", "notice_date", "ends_on", "confidential"},
-    "Amendment": {
-        "title", "amends", "changes", "motivation", "mover", "decision", "applied_version"},
-}
+# The body of a type whose schema names no template (``document: template:``).
+GENERIC_TEMPLATE = TEMPLATES + "document_generic.pt"
 RELATIONS = {"decisions": _("Beslut"), "amendments": _("Ändringar")}
 
 
@@ -166,9 +142,29 @@ class DocumentPage(BaseView):
 
     def other_fields(self):
         """Fields this type's template does not lay out itself, as (label, lines)."""
-        laid_out = LAID_OUT.get(self.context.type_name, set())
+        laid_out = self.laid_out
         return [(self.title_of(spec.title), self.display_lines(spec, self.value(spec.name)))
                 for spec in self.schema.fields if spec.name not in laid_out and self.has(spec.name)]
+
+    @reify
+    def laid_out(self):
+        """The fields the type's template lays out itself (``document: laid_out:``
+        in the schema); the generic template lays out every field that is not a list."""
+        if self.schema.presentation.template:
+            return self.schema.presentation.laid_out
+        return frozenset(self.generic_fields())
+
+    def generic_fields(self):
+        """The fields the generic template shows: the title and every non-list field."""
+        return [s.name for s in self.schema.fields if s.type != "list"]
+
+    def generic_facts(self):
+        """The generic template's facts: the fields other than the title and texts."""
+        return [s.name for s in self.schema.fields if s.type not in ("list", "text")
+                and s.name != "title"]
+
+    def generic_texts(self):
+        return [s.name for s in self.schema.fields if s.type == "text"]
 
     def display_lines(self, spec, value):
         if spec.type == "list":
@@ -227,7 +223,7 @@ class DocumentPage(BaseView):
         target = resolve(self.context, path)
         if not isinstance(target, Content) or not self.request.has_permission(VIEW, target):
             return None
-        return self.request.resource_url(target), document_label(target)
+        return self.request.resource_url(target), self.document_label(target)
 
     def links(self):
         """Linked documents as (label, [(url, title)]) from references and relations."""
@@ -261,10 +257,8 @@ class DocumentView(DocumentPage):
     @view_config(context=Content, request_method="GET", accept="text/html",
                  renderer=TEMPLATES + "document.pt", permission=VIEW)
     def show(self):
-        body = BODY_TEMPLATES.get(self.context.type_name)
-        body_macro = None
-        if body:
-            body_macro = get_renderer(TEMPLATES + body).implementation().macros["body"]
+        body = self.schema.presentation.template or GENERIC_TEMPLATE
+        body_macro = get_renderer(body).implementation().macros["body"]
         return {"page": self, "doc": self.context, "body_macro": body_macro}
 
 

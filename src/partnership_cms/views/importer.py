@@ -10,7 +10,6 @@ from ..content.services import ContentInvalid
 from ..importer.service import ImportFailed, file_document
 from ..security.permissions import IMPORT
 from .base import BaseView, _
-from .forms import document_label
 
 TEMPLATE = "partnership_cms:templates/import.pt"
 MAX_BYTES = 20 * 1024 * 1024
@@ -55,7 +54,7 @@ class ImportView(BaseView):
         self.result = {
             "file": upload.filename,
             "url": self.request.application_url + resource_path(result.obj),
-            "label": document_label(result.obj),
+            "label": self.document_label(result.obj),
             "created": result.created,
             "repairs": result.repairs,
             "suggestions": result.suggestions,

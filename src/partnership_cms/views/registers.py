@@ -11,6 +11,7 @@ import re
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from pyramid.decorator import reify
 from pyramid.traversal import resource_path
 from pyramid.view import view_config
 
@@ -23,35 +24,67 @@ from ..workflow import get_workflows
 from .base import STOCKHOLM, BaseView, _
 
 PAGE_SIZE = 25
-# Sort choice in the address -> catalog index.
-SORT_INDEXES = {"dnr": "dnr", "title": "title_sort", "modified": "modified"}
-HEADINGS = {"Proposal": _("Ärenden"), "Decision": _("Beslut"),
-            "Agreement": _("Avtal"), "Amendment": _("Ändringar")}
-ADD_LABELS = {"Proposal": _("Nytt ärende"), "Decision": _("Nytt beslut"),
-              "Agreement": _("Nytt avtal"), "Amendment": _("Ny ändring")}
+# Sort choice in the address -> catalog index, in the order the sort options are offered.
+SORT_INDEXES = {"modified": "modified", "dnr": "dnr", "title": "title_sort"}
+# The register column each sort choice belongs to.
+SORT_COLUMNS = {"modified": "modified", "dnr": "number", "title": "title"}
+# Headings of the built-in register columns (a schema may name its own).
+COLUMN_TITLES = {"number": _("Diarienummer"), "title": _("Rubrik"), "state": _("Status"),
+                 "modified": _("Senast ändrad")}
+# The catalog indexes this field of any type; a register filters by it where the type has it.
+BODY_FIELD = "body"
 
 
-def case_number(obj):
-    """The number an object is known by: its dnr, or "KS § 12" for a decision."""
-    if obj.type_name == "Decision" and obj.data.get("paragraph"):
-        return f"{obj.data.get('body') or ''} § {obj.data['paragraph']}".strip()
-    return obj.data.get("dnr") or ""
+def case_number(obj, schemas):
+    """The number an object is known by, as its schema's ``label`` says ("KS § 12")."""
+    schema = schemas.get(obj.type_name)
+    return schema.number_of(obj.data) if schema is not None else ""
+
+
+def number_title(page, schema):
+    """The heading of the column with the objects' numbers ("Diarienummer", "Paragraf")."""
+    column = schema.presentation.number_column
+    if column is not None and column.title:
+        return page.title_of(column.title)
+    return page.translate(COLUMN_TITLES["number"])
 
 
 def summary_row(page, obj):
     """What a listing shows of one object (the registers and the start page)."""
     state = get_workflows(page.request.registry).definition(obj.type_name).states[obj.state]
-    schema = get_schemas(page.request.registry)[obj.type_name]
+    schemas = get_schemas(page.request.registry)
+    schema = schemas[obj.type_name]
     modified = obj.modified.astimezone(ZoneInfo(STOCKHOLM)).date()
     return {
         "url": page.request.application_url + resource_path(obj),
         "type": page.title_of(schema.title),
-        "number": case_number(obj),
+        "number": case_number(obj, schemas),
         "title": obj.title or obj.__name__,
         "state": page.title_of(state.title),
         "modified": page.format_date(modified, "short"),
         "modified_iso": modified.isoformat(),
+        # The register columns that show a field (``register:`` in the schema).
+        "fields": {c.name: field_text(page, schema.by_name[c.name], obj.data.get(c.name))
+                   for c in schema.presentation.register if c.name in schema.by_name},
     }
+
+
+def field_text(page, spec, value):
+    """A field's value as one line of text in a register cell."""
+    if value in (None, "", []):
+        return ""
+    if spec.type == "list":
+        if isinstance(spec.item, list):  # rows of sub-fields: each row's values
+            return ", ".join("; ".join(str(v) for v in row.values() if v not in (None, ""))
+                             for row in value)
+        return ", ".join(field_text(page, spec.item, v) for v in value)
+    if spec.type == "choice":
+        return page.title_of(spec.choices.get(value, {"sv": value}))
+    if spec.type == "date":
+        return page.format_date(value, "short")
+    if spec.type == "boolean":
+        return page.translate("Ja" if value else "Nej")
+    return str(value)
 
 
 def text_query(text):
@@ -73,20 +106,50 @@ class RegisterView(BaseView):
         return {"page": self}
 
     # -- what the template reads ----------------------------------------------
-    @property
-    def heading(self):
-        return HEADINGS.get(self.context.type_name, self.context.title)
+    @reify
+    def schema(self):
+        return get_schemas(self.request.registry)[self.context.type_name]
 
     @property
-    def is_decisions(self):
-        return self.context.type_name == "Decision"
+    def heading(self):
+        return self.title_of(self.schema.presentation.plural)
+
+    @property
+    def has_body(self):
+        """Whether the register filters by deciding body (the type has a ``body`` choice)."""
+        field = self.schema.by_name.get(BODY_FIELD)
+        return field is not None and field.type == "choice"
 
     @property
     def add_link(self):
         """(url, label) of the add form, only for those who may add here."""
         if not self.request.has_permission(ADD, self.context):
             return None
-        return (self.folder_url + "/add", ADD_LABELS.get(self.context.type_name, _("Nytt ärende")))
+        label = self.schema.presentation.add_label
+        text = (self.title_of(label) if label else self.translate(
+            "Lägg till ${type}", {"type": self.title_of(self.schema.title).lower()}))
+        return (self.folder_url + "/add", text)
+
+    @reify
+    def columns(self):
+        """The register's columns from the schema: (name, heading, sort key or None)."""
+        sort_keys = {column: key for key, column in SORT_COLUMNS.items()}
+        result = []
+        for column in self.schema.presentation.register:
+            if column.name == "number":
+                title = number_title(self, self.schema)
+            elif column.title:
+                title = self.title_of(column.title)
+            elif column.name in COLUMN_TITLES:
+                title = self.translate(COLUMN_TITLES[column.name])
+            else:
+                title = self.title_of(self.schema.by_name[column.name].title)
+            result.append((column.name, title, sort_keys.get(column.name)))
+        return result
+
+    def cell(self, row, name):
+        """The text of one cell: a built-in column's, or a field's value."""
+        return row["fields"][name] if name in row["fields"] else row.get(name, "")
 
     @property
     def folder_url(self):
@@ -99,13 +162,20 @@ class RegisterView(BaseView):
 
     def body_options(self):
         """(value, title) of the deciding bodies (KS, KF) from the decision schema."""
-        field = get_schemas(self.request.registry)[self.context.type_name].by_name.get("body")
+        field = self.schema.by_name.get(BODY_FIELD) if self.has_body else None
         choices = field.choices if field else {}
         return [(value, self.title_of(titles)) for value, titles in choices.items()]
 
     def sort_options(self):
-        number = _("Paragraf/diarienummer") if self.is_decisions else _("Diarienummer")
-        return [("modified", _("Senast ändrad")), ("dnr", number), ("title", _("Rubrik"))]
+        """(key, label) of the sortable columns the register shows."""
+        columns = {c.name: c for c in self.schema.presentation.register}
+        titles = {name: title for name, title, _key in self.columns}
+        options = []
+        for key, column in SORT_COLUMNS.items():
+            if column in columns:
+                sort_title = columns[column].sort_title
+                options.append((key, self.title_of(sort_title) if sort_title else titles[column]))
+        return options
 
     @property
     def first_shown(self):
@@ -144,7 +214,7 @@ class RegisterView(BaseView):
     # -- reading the form and searching ------------------------------------------
     def _read_filters(self, params):
         states = {state_id for state_id, _title in self.state_options()}
-        bodies = {value for value, _title in self.body_options()} if self.is_decisions else set()
+        bodies = {value for value, _title in self.body_options()}
         state = params.get("state", "")
         body = params.get("body", "")
         year_text = params.get("year", "").strip()
@@ -156,7 +226,7 @@ class RegisterView(BaseView):
                 self.errors["year"] = _("Ange året med fyra siffror, till exempel ${year}.",
                                         mapping={"year": datetime.date.today().year})
         sort = params.get("sort", "modified")
-        sort = sort if sort in SORT_INDEXES else "modified"
+        sort = sort if sort in {key for key, _label in self.sort_options()} else "modified"
         order = params.get("order", "desc" if sort == "modified" else "asc")
         page = params.get("page", "1")
         return {

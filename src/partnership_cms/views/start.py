@@ -6,10 +6,11 @@ from pyramid.view import view_config
 
 from .. import catalog
 from ..content.models import Root
+from ..schema import get_schemas
 from ..security.permissions import VIEW
 from ..workflow.worklist import worklist
-from .base import BaseView, _
-from .registers import summary_row
+from .base import BaseView
+from .registers import number_title, summary_row
 
 WORKLIST_ROWS = 10
 PUBLIC_ROWS = 10
@@ -27,14 +28,14 @@ class StartView(BaseView):
     def task_groups(self):
         """The worklist groups as dicts: heading, count, the first rows and the register address."""
         groups = []
+        schemas = get_schemas(self.request.registry)
         for group in worklist(self.request, size=WORKLIST_ROWS):
             folder = self._folder_of(group.type_name)
             more = folder is not None and group.total > len(group.items)
             groups.append({
                 "id": f"tasks-{group.type_name.lower()}-{group.state}",
                 "heading": self.title_of(group.title),
-                "number_label": (_("Paragraf") if group.type_name == "Decision"
-                                 else _("Diarienummer")),
+                "number_label": number_title(self, schemas[group.type_name]),
                 "total": group.total,
                 "rows": [summary_row(self, obj) for obj in group.items],
                 "more_url": (self.request.application_url + resource_path(folder)
