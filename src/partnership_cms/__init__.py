@@ -10,6 +10,8 @@ from pyramid.config import Configurator
 from pyramid.renderers import JSON
 from pyramid_zodbconn import get_connection  # noqa: F401  (re-exported for scripts)
 
+from .storage import LockError, in_use
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROJECT = os.path.dirname(os.path.dirname(HERE))
 
@@ -56,7 +58,10 @@ def main(global_config, **settings):
     from .memory import return_large_blocks_to_the_system
 
     return_large_blocks_to_the_system()  # password hashing's 19 MiB, see memory.py
-    config = configure(settings)
+    try:
+        config = configure(settings)
+    except LockError:  # a second server (or a writing command) on the same Data.fs
+        raise SystemExit("partnership-cms will not start: " + in_use(settings)) from None
     app = config.make_wsgi_app()
     from .evolve import DatabaseNotReady
 
