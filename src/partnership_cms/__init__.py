@@ -12,6 +12,7 @@ from pyramid_zodbconn import get_connection  # noqa: F401  (re-exported for scri
 
 from .evolve import DatabaseNotReady, check_version
 from .memory import return_large_blocks_to_the_system
+from .storage import LockError, in_use
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROJECT = os.path.dirname(os.path.dirname(HERE))
@@ -60,7 +61,10 @@ def configure(settings):
 def main(global_config, **settings):
     """The paste app factory used by ``pserve``."""
     return_large_blocks_to_the_system()  # password hashing's 19 MiB, see memory.py
-    config = configure(settings)
+    try:
+        config = configure(settings)
+    except LockError:  # a second server (or a writing command) on the same Data.fs
+        raise SystemExit("partnership-cms will not start: " + in_use(settings)) from None
     app = config.make_wsgi_app()
     try:
         check_database(app.registry, global_config.get("__file__", "development.ini"))

@@ -1,14 +1,20 @@
 """The ``partnership-cms`` command: init, evolve, users, groups, audit, demo, import, repair.
 
+Backup and restore: see docs/operations.md.
+
 Every command takes the .ini file first, like pserve and pshell.
 """
 import argparse
+import contextlib
 import getpass
 import json
 import os
 import sys
 import time
+import urllib.error
+import urllib.request
 
+from pyramid.paster import get_appsettings
 from pyramid.traversal import resource_path
 from pyramid_zodbconn import get_connection
 from tqdm import tqdm
@@ -16,18 +22,29 @@ from ZODB.POSException import ConflictError
 
 from . import evolve as evolve_module
 from .audit import get_log, verify_all
+from .audit.checkpoint import KEY_VARIABLE, CheckpointError, check_checkpoint, make_checkpoint
+from .audit.verify import Problem
 from .content.services import ContentInvalid
 from .demo import load_demo
+from .evolve import DatabaseNotReady
 from .importer import repair_cli
 from .importer.service import ImportFailed, file_document
 from .scripting import act_as, app_request, load_app
 from .security import accounts
+from .storage import LockError, in_use
 
 _opened = []  # registries whose databases main() closes when the command ends
 
 
-def _registry(ini, check=False):
-    registry = load_app(ini, check=check).registry
+def _registry(ini, check=False, read_only=False, advice=""):
+    """The app's registry; one clear line (SystemExit) when another process holds Data.fs."""
+    try:
+        registry = load_app(ini, check=check, read_only=read_only).registry
+    except LockError:
+        raise SystemExit(in_use(get_appsettings(ini), advice or (
+            "Stop the server first, or run this command where it runs alone."))) from None
+    except DatabaseNotReady as e:
+        raise SystemExit(str(e)) from None
     _opened.append(registry)
     return registry
 
@@ -96,26 +113,105 @@ def cmd_groups(args):
 
 
 def cmd_audit_verify(args):
-    registry = _registry(args.ini, check=True)
+    """Verify the trail (read-only, so it runs beside the server); JSON on stdout,
+    the problems as readable lines on stderr."""
+    checkpoint = None
+    if args.checkpoint:
+        try:
+            with open(args.checkpoint, encoding="utf-8") as f:
+                checkpoint = f.read()
+        except OSError as e:
+            raise SystemExit(f"Cannot read the checkpoint: {e}") from None
+    registry = _registry(args.ini, check=True, read_only=True)
     with app_request(registry) as request:
         result = verify_all(request.root)
+        if checkpoint is not None:
+            try:
+                result.problems += check_checkpoint(get_log(request.root), checkpoint,
+                                                    os.environ.get(KEY_VARIABLE))
+            except CheckpointError as e:
+                raise SystemExit(str(e)) from None
     print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+    print(verification_text(result, checked=checkpoint is not None), file=sys.stderr)
     return 0 if result.ok else 1
 
 
+def verification_text(result, checked=False):
+    """The result in a few lines a person reads: a summary, then each problem, earliest first."""
+    counts = (f"{result.entries} entries, {result.chains} chains, {result.objects} objects, "
+              f"{result.seals} seals" + (", checked against the checkpoint" if checked else ""))
+    if result.ok:
+        return f"The audit trail is intact ({counts})."
+    lines = [f"The audit trail is broken: {len(result.problems)} problems ({counts}). Earliest first:"]
+    for problem in sorted(result.problems, key=Problem.sort_key):
+        where = problem.chain + (f" #{problem.seq}" if problem.seq is not None else "")
+        lines.append(f"  {problem.time or '(time unknown)'}  {where}: {problem.reason} [{problem.code}]")
+    return "\n".join(lines)
+
+
+SEAL_ADVICE = ("Seal through the running server instead: partnership-cms audit-seal INI "
+               "--url http://HOST:PORT with an auditor's API token in PCMS_TOKEN.")
+
+
 def cmd_audit_seal(args):
-    registry = _registry(args.ini, check=True)
+    if args.url:
+        seal = _seal_through_server(args.url)
+    else:
+        registry = _registry(args.ini, check=True, advice=SEAL_ADVICE)
+        seal = _seal_here(registry)
+    print(f"Sealed {seal['entries']} entries as seal {seal['seq']} ({seal['digest']}).")
+    return 0
+
+
+def _seal_here(registry):
     for attempt in range(5):
         try:
             with app_request(registry) as request:
-                seal = get_log(request.root).seal(actor="partnership-cms audit-seal")
-            break
+                return get_log(request.root).seal(actor="partnership-cms audit-seal")
         except ConflictError:
             # An entry was written while sealing: seal again, including it.
             time.sleep(0.1 * 2 ** attempt)
+    raise SystemExit("The trail kept changing while sealing; run audit-seal again.")
+
+
+def _seal_through_server(url):
+    """POST /@audit/seal on the running server with the token in PCMS_TOKEN."""
+    token = os.environ.get("PCMS_TOKEN")
+    if not token:
+        raise SystemExit("Set PCMS_TOKEN to an auditor's API token (POST /@login) to seal "
+                         "through the server.")
+    request = urllib.request.Request(
+        url.rstrip("/") + "/@audit/seal", data=b"{}", method="POST",
+        headers={"Authorization": "Bearer " + token, "Accept": "application/json",
+                 "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=600) as response:
+            return json.loads(response.read().decode("utf-8"))
+    except urllib.error.HTTPError as e:
+        message = e.read().decode("utf-8", "replace")
+        with contextlib.suppress(ValueError):
+            message = json.loads(message).get("message", message)
+        raise SystemExit(f"The server refused to seal ({e.code}): {message}") from None
+    except (urllib.error.URLError, OSError) as e:
+        raise SystemExit(f"Cannot reach the server at {url}: {e}") from None
+
+
+def cmd_audit_checkpoint(args):
+    """The last seal as a signed checkpoint (JSON), to keep outside the database."""
+    registry = _registry(args.ini, check=True, read_only=True)
+    with app_request(registry) as request:
+        try:
+            checkpoint = make_checkpoint(get_log(request.root), os.environ.get(KEY_VARIABLE))
+        except CheckpointError as e:
+            raise SystemExit(str(e)) from None
+    text = json.dumps(checkpoint, indent=2, ensure_ascii=False) + "\n"
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as f:
+            f.write(text)
+        seal = checkpoint["checkpoint"]
+        print(f"Wrote the checkpoint of seal {seal['seq']} ({seal['time']}) to {args.output}.")
     else:
-        raise SystemExit("The trail kept changing while sealing; run audit-seal again.")
-    print(f"Sealed {seal['entries']} entries as seal {seal['seq']} ({seal['digest']}).")
+        sys.stdout.write(text)
     return 0
 
 
@@ -187,13 +283,23 @@ def build_parser():
     p.add_argument("ini")
     p.set_defaults(func=cmd_groups)
 
-    p = sub.add_parser("audit-verify", help="recompute the audit trail; exit 1 and name the first bad entry")
+    p = sub.add_parser("audit-verify", help="recompute the audit trail (read-only, also beside a "
+                                            "running server); exit 1 and name the first bad entry")
     p.add_argument("ini")
+    p.add_argument("--checkpoint", metavar="FILE",
+                   help="also check that the trail holds this checkpoint's seal (key in PCMS_CHECKPOINT_KEY)")
     p.set_defaults(func=cmd_audit_verify)
 
     p = sub.add_parser("audit-seal", help="seal all audit entries so far into the global chain")
     p.add_argument("ini")
+    p.add_argument("--url", help="seal through the server running at this URL (token in PCMS_TOKEN)")
     p.set_defaults(func=cmd_audit_seal)
+
+    p = sub.add_parser("audit-checkpoint",
+                       help="print the last seal as a checkpoint signed with PCMS_CHECKPOINT_KEY")
+    p.add_argument("ini")
+    p.add_argument("--output", metavar="FILE", help="write it to FILE instead of printing it")
+    p.set_defaults(func=cmd_audit_checkpoint)
 
     p = sub.add_parser("load-demo", help="create the demo users and the seed case")
     p.add_argument("ini")

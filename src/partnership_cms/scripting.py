@@ -7,13 +7,15 @@ scripted steps are recorded in the audit trail under a real name.
 """
 from contextlib import contextmanager
 
-from pyramid.paster import get_app, get_appsettings, setup_logging
+from pyramid.paster import get_appsettings, setup_logging
 from pyramid.request import Request, apply_request_extensions
 from pyramid.threadlocal import manager
 
-from . import configure
+from . import check_database, configure
 from .content import root_factory
+from .memory import return_large_blocks_to_the_system
 from .security.policy import IDENTITY_KEY
+from .storage import read_only_settings
 
 
 @contextmanager
@@ -39,12 +41,29 @@ def app_request(registry, *, root_required=True):
         manager.pop()
 
 
-def load_app(ini_path, check=True):
-    """The WSGI app of an .ini file, with logging set up as it says."""
+def load_app(ini_path, check=True, read_only=False):
+    """The WSGI app of an .ini file, with logging set up as it says.
+
+    ``check`` refuses a database that is empty or older than the code
+    (``evolve.DatabaseNotReady``). ``read_only`` opens the database read-only
+    (``storage.read_only_settings``): for commands that only read, so that
+    they work while a server holds the FileStorage's lock. A database locked
+    by another process raises ``storage.LockError`` for the caller to word.
+    """
     setup_logging(ini_path)
+    return_large_blocks_to_the_system()  # as main() does: password hashing's 19 MiB
+    settings = get_appsettings(ini_path)
+    if read_only:
+        settings = read_only_settings(settings)
+    app = configure(settings).make_wsgi_app()
     if check:
-        return get_app(ini_path)
-    return configure(get_appsettings(ini_path)).make_wsgi_app()
+        try:
+            check_database(app.registry, ini_path)
+        except BaseException:
+            for db in app.registry._zodb_databases.values():
+                db.close()
+            raise
+    return app
 
 
 def act_as(request, user):

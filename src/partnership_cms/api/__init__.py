@@ -3,4 +3,5 @@
 
 def includeme(config):
     config.scan(".views")
+    config.scan(".seal")
     config.scan(".errors")

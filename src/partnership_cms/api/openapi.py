@@ -63,6 +63,10 @@ def openapi_document(request):
                                           "403": _error("not an auditor")}}},
         "/@audit/verify": {"get": {"summary": "Recompute the hash chains",
                                    "responses": {"200": {"description": "{valid, first_invalid, ...}"}}}},
+        "/@audit/seal": {"post": {"summary": "Seal every entry so far (auditors)",
+                                  "responses": {"200": {"description": "{seq, time, entries, digest, hash}"},
+                                                "403": _error("not an auditor"),
+                                                "409": _error("try again")}}},
     }
     for type_name, schema in schemas.items():
         components[type_name] = {

@@ -29,6 +29,7 @@ from persistent.list import PersistentList
 
 from ..events import AuditAction  # noqa: F401  (the entries' action kinds)
 from ..schema.loader import to_json_value
+from . import seal_heads
 
 GENESIS = "0" * 64
 
@@ -210,9 +211,12 @@ class AuditLog(Persistent):
             raise SealedTimeError(f"seal time {now} is not after the last seal's")
         self._read_time_index_current()
         digest, count = self.digest_until(now)
-        prev = self.seals[-1]["hash"] if self.seals else GENESIS
+        last = self.seals[-1] if self.seals else None
         seal = {"seq": len(self.seals) + 1, "time": now, "actor": actor, "entries": count,
-                "digest": digest, "prev": prev}
+                "digest": digest, "prev": last["hash"] if last else GENESIS}
+        # The heads of the chains written since the last seal, so that a
+        # mismatch names the chains that changed (seal_heads.py).
+        seal.update(seal_heads.record(self, seal["seq"], last))
         seal["hash"] = entry_hash(seal)
         self.seals.append(seal)
         return seal

@@ -22,7 +22,7 @@ from ..catalog import paths_with_case_number
 from ..content.models import Root
 from ..security.permissions import AUDIT
 from ..security.roles import GLOBAL_ROLES
-from .audit_details import summarise, translate_reason
+from .audit_details import problem_text, summarise
 from .base import STOCKHOLM, BaseView, _
 
 PAGE_SIZE = 50
@@ -191,7 +191,7 @@ class AuditView(BaseView):
     def verify(self):
         result = verify_all(self.context).as_dict()
         for problem in result["problems"] + [p for p in [result["first_invalid"]] if p]:
-            problem["reason_text"] = translate_reason(self, problem["reason"])
+            problem["reason_text"] = problem_text(self, problem)
             problem["time_text"] = self.format_time(problem["time"]) if problem["time"] else "—"
         return self.listing(verification=result)
 

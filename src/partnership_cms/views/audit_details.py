@@ -6,7 +6,6 @@ The lines are plain text (the template escapes them): field values and
 comments are whatever users typed.
 """
 import json
-import re
 
 from ..schema import get_schemas
 from ..security.roles import GLOBAL_ROLES, LOCAL_ROLES
@@ -15,32 +14,41 @@ from .base import _
 
 MAX_VALUE = 160
 VIA = {"browser": _("webbläsaren"), "api": _("API:et")}
-# audit.verify words its findings in English (the CLI prints them); the page shows these.
-REASONS = {
-    "entry was moved from another chain": _("posten har flyttats från en annan kedja"),
-    "does not link to the previous entry": _("posten pekar inte på föregående post"),
-    "content does not match its hash (altered)":
-        _("innehållet stämmer inte med kontrollsumman (ändrat)"),
-    "chain has a head but no entries (deleted)":
-        _("kedjan har ett huvud men inga poster (raderad)"),
-    "object has no audit entries": _("dokumentet saknar poster i granskningsloggen"),
-    "the stored object differs from what its last audit entry recorded "
-    "(changed outside the application)":
+# audit.verify names each finding by a code with its parameters; the page shows these.
+PROBLEMS = {
+    "entry_missing": _("post ${seq} saknas"),  # seq: the missing one (params["expected"])
+    "entry_moved": _("posten har flyttats från en annan kedja"),
+    "link_broken": _("posten pekar inte på föregående post"),
+    "entry_altered": _("innehållet stämmer inte med kontrollsumman (ändrat)"),
+    "head_mismatch": _("kedjans huvud stämmer inte med dess sista post"),
+    "chain_deleted": _("kedjan har ett huvud men inga poster (raderad)"),
+    "object_unaudited": _("dokumentet saknar poster i granskningsloggen"),
+    "object_changed":
         _("det lagrade dokumentet skiljer sig från vad dess senaste post registrerade "
           "(ändrat utanför systemet)"),
-    "seal altered": _("förseglingen är ändrad"),
-    "entries sealed at this time were changed or deleted":
-        _("poster som förseglades då har ändrats eller raderats"),
-    "chain head does not match its last entry": _("kedjans huvud stämmer inte med dess sista post"),
+    "seal_altered": _("förseglingen är ändrad"),
+    "sealed_entries_changed": _("poster som förseglades då har ändrats eller raderats"),
+    "checkpoint_signature":
+        _("kontrollpunktens signatur stämmer inte (fel nyckel eller ändrad fil)"),
+    "checkpoint_seal_missing": _("loggen saknar kontrollpunktens försegling"),
+    "checkpoint_seal_differs":
+        _("kontrollpunktens försegling skiljer sig från loggens (loggen skrevs om efteråt)"),
 }
+CHAINS = _("Kedjor som ändrats: ${chains}")
 
 
-def translate_reason(page, reason):
-    """A verification problem in the page's language."""
-    missing = re.fullmatch(r"entry (\d+) is missing", reason)
-    if missing:
-        return page.t(_("post ${seq} saknas", mapping={"seq": missing.group(1)}))
-    return page.t(REASONS[reason]) if reason in REASONS else reason
+def problem_text(page, problem):
+    """A verification problem (``Problem.as_dict()``) in the page's language."""
+    code, params = problem.get("code"), problem.get("params") or {}
+    if code not in PROBLEMS:  # a code newer than this view: the English text
+        return problem.get("reason", "")
+    mapping = {k: str(v) for k, v in params.items() if not isinstance(v, list | tuple | dict)}
+    if "expected" in params:
+        mapping["seq"] = str(params["expected"])
+    text = page.t(_(PROBLEMS[code], mapping=mapping))
+    if params.get("chains"):
+        text += ". " + page.t(_(CHAINS, mapping={"chains": ", ".join(params["chains"])}))
+    return text
 
 
 def value_text(value):
