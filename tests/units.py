@@ -60,6 +60,7 @@ class Unit:
                                       schemas)
         self.config = testing.setUp(settings={"partnership_cms.session_secret": "unit",
                                               "pyramid.default_locale_name": "sv"})
+        self.config.include("partnership_cms.settings")
         self.config.include("partnership_cms.security")
         self.config.include("partnership_cms.catalog")
         self.config.include("partnership_cms.audit")
