@@ -1,5 +1,6 @@
 """Managing users and groups; every change goes to the audit trail."""
 from ..audit import AuditAction, record
+from . import sessions
 from .roles import GLOBAL_ROLES
 from .users import User
 
@@ -79,6 +80,7 @@ def set_password(request, login, password):
     _check_password(password)
     user = request.root.principals.users[login]
     user.set_password(password)
+    sessions.end_all(request, login)  # whoever knew the old password is logged out
     record(request, AuditAction.USER_CHANGED, chain="user:" + login,
            details={"login": login, "changed": "password"})
 
@@ -89,6 +91,8 @@ def set_active(request, login, active):
     if user.active != active:
         _not_oneself(request, login, "behörigheten att logga in", "active")
         user.active = active
+        if not active:
+            sessions.end_all(request, login)  # reactivating must not revive them
         record(request, AuditAction.USER_CHANGED, chain="user:" + login,
                details={"login": login, "active": active})
 

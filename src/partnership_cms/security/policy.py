@@ -13,6 +13,7 @@ from __future__ import annotations
 from pyramid.authorization import Allow, Authenticated, Everyone
 from pyramid.location import lineage
 
+from . import sessions
 from .roles import role_principal, user_principal
 
 # Where the identity of a request is cached (and set by scripting.act_as).
@@ -96,7 +97,8 @@ def _login_from_request(request, principals):
     token = bearer_token(request)
     if token:
         return principals.login_for_token(token)
-    return request.session.get("login")  # the browser's signed session (security.includeme)
+    # The browser's signed session, valid while its server-side record lasts.
+    return sessions.login_for_request(request, principals)
 
 
 def global_roles(request):

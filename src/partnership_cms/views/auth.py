@@ -6,6 +6,7 @@ from pyramid.security import NO_PERMISSION_REQUIRED, forget, remember
 from pyramid.view import view_config
 
 from ..content.models import Root
+from ..security import sessions
 from ..security.login import attempt_login, record_logout
 from .base import LANGUAGES, BaseView, _
 
@@ -37,6 +38,7 @@ class LoginView(BaseView):
             return {"page": self, "error": _("Fel användarnamn eller lösenord."),
                     "login": params.get("login", ""), "came_from": came_from}
         headers = remember(self.request, user.login)  # a new session: the id is renewed
+        sessions.start(self.request, user.login)  # ... and recorded on the server
         return HTTPSeeOther(safe_came_from(self.request, came_from), headers=headers)
 
 
@@ -44,6 +46,7 @@ class LoginView(BaseView):
 def logout(context, request):
     user = request.identity
     if user is not None:
+        sessions.end(request, user.login)  # a copy of the cookie stops working too
         record_logout(request, user, via="browser")
     headers = forget(request)
     return HTTPSeeOther(request.application_url + "/", headers=headers)
