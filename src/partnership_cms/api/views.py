@@ -12,7 +12,7 @@ from .. import catalog
 from ..audit import find_page, get_log, verify_all
 from ..content.models import Content, ContentFolder, Root
 from ..content.services import create_content, edit_content, set_local_role
-from ..security.login import attempt_login, record_logout
+from ..security.login import LoginThrottled, attempt_login, record_logout
 from ..security.permissions import ADD, AUDIT, EDIT, SHARE, VIEW
 from ..security.policy import search_principals
 from ..workflow import get_workflows
@@ -38,7 +38,12 @@ def json_body(request):
              permission=NO_PERMISSION_REQUIRED)
 def login(context, request):
     body = json_body(request)
-    user = attempt_login(request, body.get("login"), body.get("password"), via="api")
+    try:
+        user = attempt_login(request, body.get("login"), body.get("password"), via="api")
+    except LoginThrottled as e:
+        request.response.headers["Retry-After"] = str(e.retry_after)
+        return error_response(request, 429, "TooManyRequests",
+                              f"För många misslyckade inloggningar. Försök igen om {e.minutes} min.")
     if user is None:
         return error_response(request, 401, "Unauthorized", "Fel användarnamn eller lösenord.")
     principals = context.principals

@@ -41,6 +41,7 @@ class AuditAction(StrEnum):
     IMPORT = "import"
     LOGIN = "login"
     LOGIN_FAILED = "login_failed"
+    LOGIN_THROTTLED = "login_throttled"
     LOGOUT = "logout"
     USER_CREATED = "user_created"
     USER_CHANGED = "user_changed"

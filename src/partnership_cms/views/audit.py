@@ -34,6 +34,7 @@ ACTION_LABELS = {
     AuditAction.IMPORT: _("Importerat"),
     AuditAction.LOGIN: _("Inloggning"),
     AuditAction.LOGIN_FAILED: _("Misslyckad inloggning"),
+    AuditAction.LOGIN_THROTTLED: _("Inloggning spärrad efter för många försök"),
     AuditAction.LOGOUT: _("Utloggning"),
     AuditAction.USER_CREATED: _("Användare skapad"),
     AuditAction.USER_CHANGED: _("Användare ändrad"),

@@ -7,7 +7,7 @@ from pyramid.view import view_config
 
 from ..content.models import Root
 from ..security import sessions
-from ..security.login import attempt_login, record_logout
+from ..security.login import LoginThrottled, attempt_login, record_logout
 from .base import LANGUAGES, BaseView, _
 
 
@@ -31,7 +31,15 @@ class LoginView(BaseView):
     def submit(self):
         params = self.request.POST
         came_from = params.get("came_from", "/")
-        user = attempt_login(self.request, params.get("login"), params.get("password"), via="browser")
+        try:
+            user = attempt_login(self.request, params.get("login"), params.get("password"),
+                                 via="browser")
+        except LoginThrottled as e:
+            self.request.response.status = 429
+            self.request.response.headers["Retry-After"] = str(e.retry_after)
+            return {"page": self, "login": params.get("login", ""), "came_from": came_from,
+                    "error": _("För många misslyckade inloggningar. Försök igen om ${minutes} min.",
+                               mapping={"minutes": e.minutes})}
         if user is None:
             # Same words whether the user exists or not.
             self.request.response.status = 401
