@@ -46,6 +46,8 @@ class AuditAction(StrEnum):
     USER_CREATED = "user_created"
     USER_CHANGED = "user_changed"
     GROUP_CHANGED = "group_changed"
+    GROUP_CHANGE_REQUESTED = "group_change_requested"
+    GROUP_CHANGE_CANCELLED = "group_change_cancelled"
     LOCAL_ROLE_CHANGED = "local_role_changed"
     SEAL = "seal"
 

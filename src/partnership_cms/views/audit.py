@@ -39,6 +39,8 @@ ACTION_LABELS = {
     AuditAction.USER_CREATED: _("Användare skapad"),
     AuditAction.USER_CHANGED: _("Användare ändrad"),
     AuditAction.GROUP_CHANGED: _("Grupper ändrade"),
+    AuditAction.GROUP_CHANGE_REQUESTED: _("Ändring av grupper begärd"),
+    AuditAction.GROUP_CHANGE_CANCELLED: _("Begärd ändring av grupper avbruten"),
     AuditAction.LOCAL_ROLE_CHANGED: _("Roll på dokument ändrad"),
     AuditAction.SEAL: _("Försegling"),
 }
