@@ -3,8 +3,8 @@ and who sees what, the workflow offer, errors, OpenAPI, CSRF and tokens."""
 import re
 
 import pytest
-from conftest import browse
 
+from conftest import browse
 from partnership_cms.api import serialize
 from partnership_cms.content.models import Content, ContentFolder, Root
 from partnership_cms.schema import get_schemas

@@ -1,8 +1,8 @@
 """Browser sessions end on the server: log-out, an absolute lifetime, a
 password reset and a deactivation (issue 10, item 6)."""
 import webtest
-from conftest import browse
 
+from conftest import browse
 from partnership_cms.scripting import act_as, app_request
 from partnership_cms.security import accounts
 
@@ -112,3 +112,11 @@ def test_a_cookie_from_before_the_upgrade_is_not_enough(app):
     with app_request(app.registry) as request:
         request.root.principals.sessions.clear()
     assert not logged_in(browser)
+
+
+def test_the_api_log_out_ends_a_cookie_session_too(app):
+    browser = browse(app, "officer")
+    thief = copy_of(browser, app)
+    token = browser.get("/login").html.select_one("input[name=csrf_token]")["value"]
+    browser.post_json("/@logout", {}, headers={"X-CSRF-Token": token}, status=200)
+    assert not logged_in(thief)

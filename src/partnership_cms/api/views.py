@@ -12,6 +12,7 @@ from .. import catalog
 from ..audit import find_page, get_log, verify_all
 from ..content.models import Content, ContentFolder, Root
 from ..content.services import create_content, edit_content, set_local_role
+from ..security import sessions
 from ..security.login import LoginThrottled, attempt_login, record_logout
 from ..security.permissions import ADD, AUDIT, EDIT, SHARE, VIEW
 from ..security.policy import search_principals
@@ -64,6 +65,8 @@ def logout(context, request):
     token = bearer_token(request)
     if token:
         context.principals.revoke_token(token)
+    else:  # logged in by the browser's cookie: end that session on the server
+        sessions.end(request, user.login)
     record_logout(request, user, via="api")
     return {"message": "Utloggad."}
 
