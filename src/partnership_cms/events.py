@@ -26,10 +26,13 @@ class AuditAction(StrEnum):
     IMPORT = "import"
     LOGIN = "login"
     LOGIN_FAILED = "login_failed"
+    LOGIN_THROTTLED = "login_throttled"
     LOGOUT = "logout"
     USER_CREATED = "user_created"
     USER_CHANGED = "user_changed"
     GROUP_CHANGED = "group_changed"
+    GROUP_CHANGE_REQUESTED = "group_change_requested"
+    GROUP_CHANGE_CANCELLED = "group_change_cancelled"
     LOCAL_ROLE_CHANGED = "local_role_changed"
     SEAL = "seal"
 

@@ -65,9 +65,13 @@ class AppSettings:
     # One process's writes take turns (write_queue.py); off only to test what
     # several processes meet.
     write_queue: bool = setting(True, asbool)
-    # Read by features on branches not merged yet (they still read
-    # registry.settings themselves); known here so their .ini keys are accepted.
+    # The absolute lifetime of a browser session (security/sessions.py); the idle one is above.
     session_max_seconds: int = setting(12 * 3600, asint)
+    # Log-in throttling (security/throttle.py): failures before a 429, in a window of seconds.
+    login_failures_per_account: int = setting(5, asint)
+    login_failures_per_address: int = setting(20, asint)
+    login_failure_window_seconds: int = setting(900, asint)
+    login_failures_audited_per_window: int = setting(50, asint)
     max_body_bytes: int = setting(10 * 1024 * 1024, asint)
     public_url: str | None = setting(None, asstr)
     hsts: bool = setting(False, asbool)

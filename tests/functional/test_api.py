@@ -3,10 +3,8 @@ and who sees what, the workflow offer, errors, OpenAPI, CSRF and tokens."""
 import re
 
 import pytest
-from pyramid.csrf import new_csrf_token
-from pyramid.request import Request
-from pyramid.response import Response
 
+from conftest import browse
 from partnership_cms.api import serialize
 from partnership_cms.content.models import Content, ContentFolder, Root
 from partnership_cms.schema import get_schemas
@@ -230,15 +228,11 @@ def _refs(node):
 
 # -- CSRF and tokens ---------------------------------------------------------------------------
 def browser_session(app, login):
-    """A signed session cookie for ``login`` (as a browser log-in makes) and its CSRF token."""
-    request = Request.blank("/")
-    request.registry = app.registry
-    request.session["login"] = login
-    token = new_csrf_token(request)
-    response = Response()
-    request._process_response_callbacks(response)
-    name, value = response.headers["Set-Cookie"].split(";", 1)[0].split("=", 1)
-    return name, value, token
+    """A session cookie for ``login`` from a real browser log-in (a forged signed
+    cookie no longer logs in: the session must exist on the server), and its CSRF token."""
+    browser = browse(app, login)
+    token = browser.get("/login").html.select_one("input[name=csrf_token]")["value"]
+    return "pcms_session", browser.cookies["pcms_session"], token
 
 
 def test_cookie_requests_need_a_csrf_token_bearer_requests_do_not(app, api):

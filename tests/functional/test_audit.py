@@ -110,7 +110,7 @@ def test_logins_and_logouts_are_recorded(api):
 def test_user_and_group_changes_are_recorded(app, api):
     with app_request(app.registry) as request:
         act_as(request, request.root.principals.users["admin"])
-        accounts.create_user(request, "newbie", "hemligt", fullname="Ny Person", groups=["officer"])
+        accounts.create_user(request, "newbie", "hemligt-och-långt", fullname="Ny Person", groups=["officer"])
         accounts.set_groups(request, "newbie", ["officer", "clerk"])
         accounts.set_password(request, "newbie", "annat-hemligt")
         accounts.set_active(request, "newbie", False)

@@ -44,7 +44,7 @@ def test_admin_lists_users_with_their_groups(app):
 def test_admin_creates_a_user_who_can_log_in(app, api):
     browser, _ = login(app, "admin")
     form = create_form(browser)
-    form["login"], form["fullname"], form["password"] = "nyanstalld", "Nora Nyanställd", "hemligt"
+    form["login"], form["fullname"], form["password"] = "nyanstalld", "Nora Nyanställd", "hemligt-och-långt"
     tick(form, "officer")
     res = form.submit(status=303)
     assert res.location == "http://localhost/admin/nyanstalld"
@@ -52,7 +52,7 @@ def test_admin_creates_a_user_who_can_log_in(app, api):
     assert "Användaren nyanstalld har skapats." in page.text
     assert page.html.select_one("#group-officer").has_attr("checked")
 
-    new, res = login(app, "nyanstalld", "hemligt")
+    new, res = login(app, "nyanstalld", "hemligt-och-långt")
     assert res.status_int == 303
     assert "Nora Nyanställd" in new.get("/").text
     new.get("/admin", status=403)
@@ -66,7 +66,7 @@ def test_admin_creates_a_user_who_can_log_in(app, api):
 def test_create_errors_are_shown_next_to_the_field_and_nothing_is_lost(app):
     browser, _ = login(app, "admin")
     form = create_form(browser)
-    form["login"], form["fullname"], form["password"] = "officer", "Åsa Öberg", "hemligt"
+    form["login"], form["fullname"], form["password"] = "officer", "Åsa Öberg", "hemligt-och-långt"
     tick(form, "clerk")
     res = form.submit(status=400)
     assert "Användaren officer finns redan." in res.html.select_one("#login-error").get_text()
@@ -99,17 +99,17 @@ def test_admin_changes_groups_password_name_and_access(app, api):
     res = form.submit(status=400)
     assert "Lösenordet är för kort" in res.html.select_one("#password-error").get_text()
     form = user_form(res, "password")
-    form["password"] = "nytt-losen"
+    form["password"] = "nytt-losenord"
     form.submit(status=303)
     assert login(app, "ks_member", "demo")[1].status_int == 401
-    assert login(app, "ks_member", "nytt-losen")[1].status_int == 303
+    assert login(app, "ks_member", "nytt-losenord")[1].status_int == 303
 
     form = user_form(browser.get("/admin/ks_member"), "fullname")
     form["fullname"] = "Kalle Kommunfullmäktige"
     form.submit(status=303)
     form = user_form(browser.get("/admin/ks_member"), "active")
     assert "Kontot är inaktiverat" in form.submit(status=303).follow().text
-    assert login(app, "ks_member", "nytt-losen")[1].status_int == 401
+    assert login(app, "ks_member", "nytt-losenord")[1].status_int == 401
 
     by_admin = [e for e in trail(api, object="user:ks_member")[::-1] if e["actor"] == "admin"]
     assert [e["action"] for e in by_admin] == [

@@ -101,8 +101,8 @@ def test_failed_logins_show_the_name_tried(app, auditor):
 
 
 def test_pages_of_fifty(app, auditor, api):
-    anonymous = webtest.TestApp(app)
-    for n in range(30):
+    for n in range(30):  # each from its own address: one address is throttled after 20
+        anonymous = webtest.TestApp(app, extra_environ={"REMOTE_ADDR": f"10.0.0.{n}"})
         anonymous.post_json("/@login", {"login": f"guess{n}", "password": "x"}, status=401)
     total = api.get("/@audit", user="auditor").json["items_total"]
     assert 50 < total < 100

@@ -47,7 +47,8 @@ def openapi_document(request):
                              "requestBody": {"content": {"application/json": {"schema": {
                                  "type": "object", "required": ["login", "password"],
                                  "properties": {"login": {"type": "string"}, "password": {"type": "string"}}}}}},
-                             "responses": {"200": {"description": "token"}, "401": _error("wrong login")}}},
+                             "responses": {"200": {"description": "token"}, "401": _error("wrong login"),
+                                           "429": _error("too many failed log-ins; see Retry-After")}}},
         "/@logout": {"post": {"summary": "Revoke the token", "responses": {"200": {"description": "ok"}}}},
         "/@search": {"get": {"summary": "Search what the caller may see",
                              "parameters": [{"name": n, "in": "query", "schema": {"type": "string"}}

@@ -12,7 +12,8 @@ from .. import catalog
 from ..audit import find_page, get_log, verify_all
 from ..content.models import Content, ContentFolder, Root
 from ..content.services import create_content, edit_content, set_local_role
-from ..security.login import attempt_login, record_logout
+from ..security import sessions
+from ..security.login import LoginThrottled, attempt_login, record_logout
 from ..security.permissions import ADD, AUDIT, EDIT, SHARE, VIEW
 from ..security.policy import bearer_token, search_principals
 from ..workflow import get_workflows
@@ -39,7 +40,12 @@ def json_body(request):
              permission=NO_PERMISSION_REQUIRED)
 def login(context, request):
     body = json_body(request)
-    user = attempt_login(request, body.get("login"), body.get("password"), via="api")
+    try:
+        user = attempt_login(request, body.get("login"), body.get("password"), via="api")
+    except LoginThrottled as e:
+        request.response.headers["Retry-After"] = str(e.retry_after)
+        return error_response(request, 429, "TooManyRequests",
+                              f"För många misslyckade inloggningar. Försök igen om {e.minutes} min.")
     if user is None:
         return error_response(request, 401, "Unauthorized", "Fel användarnamn eller lösenord.")
     principals = context.principals
@@ -58,6 +64,8 @@ def logout(context, request):
     token = bearer_token(request)
     if token:
         context.principals.revoke_token(token)
+    else:  # logged in by the browser's cookie: end that session on the server
+        sessions.end(request, user.login)
     record_logout(request, user, via="api")
     return {"message": "Utloggad."}
 

@@ -6,6 +6,7 @@ from pyramid.session import SignedCookieSessionFactory
 
 from .permissions import NOBODY
 from .policy import SecurityPolicy, bearer_token, global_roles
+from .throttle import LoginThrottle
 
 
 def csrf_applies(request):
@@ -39,6 +40,8 @@ def includeme(config):
         timeout=settings.session_idle_seconds,
         reissue_time=60,
     ))
+    # Failed log-ins are counted in memory, per process (see throttle.py).
+    config.registry.login_throttle = LoginThrottle.from_settings(settings)
     config.set_csrf_storage_policy(SessionCSRFStoragePolicy())
     config.set_default_csrf_options(require_csrf=True, callback=csrf_applies)
     config.set_security_policy(SecurityPolicy())

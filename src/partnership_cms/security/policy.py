@@ -15,6 +15,7 @@ from pyramid.authorization import ALL_PERMISSIONS, Allow, Authenticated, Everyon
 from pyramid.location import lineage
 
 from ..interfaces import IACLSource
+from . import sessions
 from .permissions import VIEW
 from .roles import role_principal, user_principal
 
@@ -108,7 +109,8 @@ def _login_from_request(request, principals):
     token = bearer_token(request)
     if token:
         return principals.login_for_token(token)
-    return request.session.get("login")  # the browser's signed session (security.includeme)
+    # The browser's signed session, valid while its server-side record lasts.
+    return sessions.login_for_request(request, principals)
 
 
 def global_roles(request):

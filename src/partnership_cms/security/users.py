@@ -7,6 +7,7 @@ SHA-256 hash, so a copy of the database holds no usable token.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime
 import functools
 import hashlib
@@ -64,6 +65,7 @@ class Principals(Persistent):
         self.users = OOBTree()
         self.groups = OOBTree()
         self.tokens = OOBTree()  # sha256(token) -> (login, expires ISO)
+        self.sessions = OOBTree()  # (login, sha256(session id)) -> created; see sessions.py
         for role, title in GLOBAL_ROLES.items():
             self.groups[role] = Group(role, title)
 
@@ -72,14 +74,19 @@ class Principals(Persistent):
         return {name for name, group in self.groups.items() if login in group.members}
 
     def authenticate(self, login, password):
-        """The active user with this login and password, or None."""
+        """The active user with this login and password, or None.
+
+        Every refusal costs one hash verification, for an unknown user
+        (against a dummy hash) and for a deactivated one alike, so the time
+        taken tells nothing about which logins exist or are active.
+        """
         user = self.users.get(login)
         if user is None:
-            _hasher.verify(_dummy_hash(), "not a real password")
+            with contextlib.suppress(VerificationError):
+                _hasher.verify(_dummy_hash(), password)
             return None
-        if user.active and user.check_password(password):
-            return user
-        return None
+        matches = user.check_password(password)  # also when inactive: same time
+        return user if matches and user.active else None
 
     def issue_token(self, login, hours):
         token = secrets.token_urlsafe(32)
@@ -98,6 +105,24 @@ class Principals(Persistent):
 
     def revoke_token(self, token):
         self.tokens.pop(_token_key(token), None)
+
+    def revoke_tokens_of(self, login):
+        """Revoke every API token of ``login`` (a password reset, a
+        deactivation); expired tokens of anyone go too, on the same pass.
+
+        Tokens are keyed by their hash, so this reads them all: it runs only
+        when an administrator changes an account, never per request.
+        Returns how many of ``login``'s tokens were revoked.
+        """
+        now = datetime.datetime.now(datetime.UTC)
+        revoked = 0
+        for key, (owner, expires) in list(self.tokens.items()):
+            if owner == login:
+                del self.tokens[key]
+                revoked += 1
+            elif datetime.datetime.fromisoformat(expires) < now:
+                del self.tokens[key]
+        return revoked
 
 
 def _token_key(token):

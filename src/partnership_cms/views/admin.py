@@ -4,7 +4,9 @@
 ``/admin/<login>`` changes one user's name, groups, password and whether
 they may log in. Every change goes through security/accounts.py, which
 writes the audit trail. Administrators manage users but decide nothing:
-nobody changes their own groups or deactivates themselves.
+nobody changes their own groups or deactivates themselves, and a change of
+an administrator's groups (or one that grants ``admin``) waits on the
+user's page until a second administrator confirms it (accounts.py).
 """
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
@@ -17,6 +19,8 @@ from .base import BaseView, _
 
 LIST_TEMPLATE = "partnership_cms:templates/admin_users.pt"
 USER_TEMPLATE = "partnership_cms:templates/admin_user.pt"
+WAITING = _("Ändringen gäller en systemförvaltare. Den görs när en annan systemförvaltare "
+            "har bekräftat den på användarens sida.")
 
 
 class AdminView(BaseView):
@@ -60,6 +64,8 @@ class AdminView(BaseView):
             else:
                 self.request.session.flash(self.translate("Användaren ${login} har skapats.",
                                                           mapping={"login": user.login}))
+                if accounts.pending_group_change(self.request, user.login):
+                    self.request.session.flash(self.translate(WAITING))
                 return HTTPSeeOther(self.user_url(user.login))
         self.request.response.status = 400
         return {"page": self}
@@ -82,8 +88,15 @@ class AdminView(BaseView):
                 accounts.set_fullname(self.request, login, params.get("fullname", ""))
                 done = _("Namnet är ändrat.")
             elif form == "groups":
-                accounts.set_groups(self.request, login, params.getall("groups"))
-                done = _("Grupperna är ändrade.")
+                done = (_("Grupperna är ändrade.")
+                        if accounts.change_groups(self.request, login, params.getall("groups"))
+                        else WAITING)
+            elif form == "confirm-groups":
+                accounts.confirm_group_change(self.request, login)
+                done = _("Ändringen är bekräftad: grupperna är ändrade.")
+            elif form == "cancel-groups":
+                accounts.cancel_group_change(self.request, login)
+                done = _("Den begärda ändringen är avbruten.")
             elif form == "password":
                 accounts.set_password(self.request, login, params.get("password", ""))
                 done = _("Lösenordet är bytt.")
@@ -122,6 +135,19 @@ class AdminView(BaseView):
 
     def groups_of(self, login):
         return self.request.root.principals.roles_of(login)
+
+    def pending(self):
+        """The pending group change of the edited user, for the page: the
+        groups asked for (titles), who asked, and whether this administrator
+        may confirm it (not the one who asked, not the user themselves)."""
+        pending = accounts.pending_group_change(self.request, self.edited.login)
+        if pending is None:
+            return None
+        me = self.user.login if self.user is not None else None
+        return {"groups": ", ".join(self.translate(GLOBAL_ROLES[g]) for g in pending["groups"])
+                or self.translate(_("inga grupper")),
+                "by": pending["by"], "at": pending["at"],
+                "may_confirm": me not in (pending["by"], self.edited.login)}
 
     @property
     def is_self(self):

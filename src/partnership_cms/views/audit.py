@@ -34,10 +34,13 @@ ACTION_LABELS = {
     AuditAction.IMPORT: _("Importerat"),
     AuditAction.LOGIN: _("Inloggning"),
     AuditAction.LOGIN_FAILED: _("Misslyckad inloggning"),
+    AuditAction.LOGIN_THROTTLED: _("Inloggning spärrad efter för många försök"),
     AuditAction.LOGOUT: _("Utloggning"),
     AuditAction.USER_CREATED: _("Användare skapad"),
     AuditAction.USER_CHANGED: _("Användare ändrad"),
     AuditAction.GROUP_CHANGED: _("Grupper ändrade"),
+    AuditAction.GROUP_CHANGE_REQUESTED: _("Ändring av grupper begärd"),
+    AuditAction.GROUP_CHANGE_CANCELLED: _("Begärd ändring av grupper avbruten"),
     AuditAction.LOCAL_ROLE_CHANGED: _("Roll på dokument ändrad"),
     AuditAction.SEAL: _("Försegling"),
 }

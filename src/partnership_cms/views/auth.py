@@ -6,7 +6,8 @@ from pyramid.security import NO_PERMISSION_REQUIRED, forget, remember
 from pyramid.view import view_config
 
 from ..content.models import Root
-from ..security.login import attempt_login, record_logout
+from ..security import sessions
+from ..security.login import LoginThrottled, attempt_login, record_logout
 from .base import LANGUAGES, BaseView, _
 
 
@@ -30,13 +31,22 @@ class LoginView(BaseView):
     def submit(self):
         params = self.request.POST
         came_from = params.get("came_from", "/")
-        user = attempt_login(self.request, params.get("login"), params.get("password"), via="browser")
+        try:
+            user = attempt_login(self.request, params.get("login"), params.get("password"),
+                                 via="browser")
+        except LoginThrottled as e:
+            self.request.response.status = 429
+            self.request.response.headers["Retry-After"] = str(e.retry_after)
+            return {"page": self, "login": params.get("login", ""), "came_from": came_from,
+                    "error": _("För många misslyckade inloggningar. Försök igen om ${minutes} min.",
+                               mapping={"minutes": e.minutes})}
         if user is None:
             # Same words whether the user exists or not.
             self.request.response.status = 401
             return {"page": self, "error": _("Fel användarnamn eller lösenord."),
                     "login": params.get("login", ""), "came_from": came_from}
         headers = remember(self.request, user.login)  # a new session: the id is renewed
+        sessions.start(self.request, user.login)  # ... and recorded on the server
         return HTTPSeeOther(safe_came_from(self.request, came_from), headers=headers)
 
 
@@ -44,6 +54,7 @@ class LoginView(BaseView):
 def logout(context, request):
     user = request.identity
     if user is not None:
+        sessions.end(request, user.login)  # a copy of the cookie stops working too
         record_logout(request, user, via="browser")
     headers = forget(request)
     return HTTPSeeOther(request.application_url + "/", headers=headers)
