@@ -37,6 +37,12 @@ FIELD_KEYS = {
     "choices", "item", "target", "min", "max", "default", "description",
 }
 DEFAULT_MAX_LENGTH = {"string": 300, "text": 50_000, "reference": 300}
+# Every date a case can carry lies here; outside it a date is a typo (20211 for
+# 2021), and date arithmetic near year 9999 overflows (an appeal end, a notice).
+EARLIEST_DATE = datetime.date(1900, 1, 1)
+LATEST_DATE = datetime.date(2200, 12, 31)
+# A transition's comment (workflow/engine.py and the views read this).
+COMMENT_MAX_LENGTH = 10_000
 
 
 class SchemaError(Exception):
@@ -104,6 +110,8 @@ class FieldSpec:
             return colander.Length(max=self.max_length or DEFAULT_MAX_LENGTH[self.type])
         if self.type == "choice":
             return colander.OneOf(list(self.choices) + ([] if self.required else [""]))
+        if self.type == "date":
+            return colander.Range(min=EARLIEST_DATE, max=LATEST_DATE)
         if self.type == "integer" and (self.min is not None or self.max is not None):
             return colander.Range(min=self.min, max=self.max)
         return None

@@ -30,7 +30,7 @@ from .. import catalog
 from ..content.models import Content, ContentFolder
 from ..content.services import ContentInvalid, create_content, edit_content
 from ..schema import get_schemas
-from ..schema.loader import to_json_value
+from ..schema.loader import COMMENT_MAX_LENGTH, to_json_value
 from ..security.permissions import ADD, EDIT, VIEW, transition_permission
 from ..security.policy import search_principals
 from ..workflow import GuardFailed, InvalidData, NotAvailable, get_workflows
@@ -375,6 +375,7 @@ class TransitionView(FormPage):
             colander.String(), name="comment",
             title=self.request.localizer.translate(_("Kommentar")),
             widget=deform.widget.TextAreaWidget(rows=4),
+            validator=colander.Length(max=COMMENT_MAX_LENGTH),
             missing=colander.required if t.comment == "required" else colander.drop)
         action = self.url(self.context, "transition", query={"name": t.id})
         return build_form(self, t.data_fields, action=action, button=self.title_of(t.title),
