@@ -44,4 +44,5 @@ def includeme(config):
     config.set_security_policy(SecurityPolicy())
     # A view that forgets permission= is denied to everybody, not open to all.
     config.set_default_permission(NOBODY)
+    config.include(".headers")  # security headers, the public address
     config.include(".input")  # body size, bad input refused before any view

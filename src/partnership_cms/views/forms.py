@@ -199,9 +199,10 @@ def render_failure(form, error=None):
     return _clean(form.serialize())
 
 
-# deform's scripts and its script-only controls (add, remove, reorder a row).
+# deform's scripts and its script-only controls (add, remove, reorder a row),
+# and the one style attribute left on their emptied box (the CSP allows none).
 SCRIPT_ONLY = re.compile(
-    r"<script\b.*?</script>|<style\b.*?</style>"
+    r"<script\b.*?</script>|<style\b.*?</style>| style=\"padding:0\""
     r"|<button class=\"deform-(?:order|close)-button.*?</button>"
     r"|<a href=\"#\"\s+class=\"btn deform-seq-add\".*?</a>", re.S)
 
