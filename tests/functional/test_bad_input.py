@@ -123,6 +123,7 @@ def test_multipart_without_a_boundary_is_400_on_every_post(app, api, seed_url):
 
 def test_unbalanced_deform_markers_are_400(app, api):
     browser = browse(app, "officer")
+    clerk = browse(app, "clerk")
     nothing_written = unchanged(api)
     form = browser.get("/proposals/add").forms["add-form"]
     token = form["csrf_token"].value
@@ -132,6 +133,13 @@ def test_unbalanced_deform_markers_are_400(app, api):
                     [("__end__", "x:sequence"), ("__start__", "x:sequence")]):
         res = browser.post("/proposals/add", base + markers, headers=HTML, status=400)
         assert "början och slut" in res.text
+    # Balanced, but a list where the form has a group of fields.
+    form = clerk.get("/amendments/add").forms["add-form"]
+    nested = [("csrf_token", form["csrf_token"].value), ("__formid__", "add-form"), ("title", "Rubrik"),
+              ("__start__", "changes:sequence"), ("__start__", "changes:sequence"), ("field", "x"),
+              ("__end__", "changes:sequence"), ("__end__", "changes:sequence")]
+    res = clerk.post("/amendments/add", nested, headers=HTML, status=400)
+    assert "början och slut" in res.text
     assert nothing_written()
 
 

@@ -38,6 +38,7 @@ LOCALE_NAME = "_LOCALE_"
 
 # NUL and the surrogate code points (alone they are not characters at all).
 BAD_CHARACTER = re.compile("[\x00\ud800-\udfff]")
+MALFORMED_FORM = "Formuläret är trasigt: början och slut på en lista eller grupp stämmer inte överens."
 BAD_TEXT = "innehåller ett otillåtet tecken (NUL eller ett ensamt surrogattecken)"
 
 
@@ -104,7 +105,7 @@ def _check_markers(pairs):
             if depth < 0:
                 break
     if depth != 0:
-        raise HTTPBadRequest("Formuläret är trasigt: början och slut på en lista stämmer inte överens.")
+        raise HTTPBadRequest(MALFORMED_FORM)
 
 
 def _decoded(read, source):

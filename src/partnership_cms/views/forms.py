@@ -20,7 +20,7 @@ from importlib.resources import files
 import colander
 import deform
 import peppercorn
-from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound, HTTPSeeOther
+from pyramid.httpexceptions import HTTPBadRequest, HTTPForbidden, HTTPNotFound, HTTPSeeOther
 from pyramid.i18n import get_localizer
 from pyramid.threadlocal import get_current_request
 from pyramid.traversal import resource_path
@@ -31,6 +31,7 @@ from ..content.models import Content, ContentFolder
 from ..content.services import ContentInvalid, create_content, edit_content
 from ..schema import get_schemas
 from ..schema.loader import COMMENT_MAX_LENGTH, to_json_value
+from ..security.input import MALFORMED_FORM
 from ..security.permissions import ADD, EDIT, VIEW, transition_permission
 from ..security.policy import search_principals
 from ..workflow import GuardFailed, InvalidData, NotAvailable, get_workflows
@@ -146,7 +147,10 @@ def document_label(obj):
 def validate(form, request):
     """The submitted values (appstruct without the CSRF token); ValidationFailure if invalid."""
     pstruct = _drop_empty_rows(peppercorn.parse(list(request.POST.items())))
-    appstruct = form.validate_pstruct(pstruct)
+    try:
+        appstruct = form.validate_pstruct(pstruct)
+    except (TypeError, AttributeError):  # a list where a group belongs: no form of ours sent it
+        raise HTTPBadRequest(MALFORMED_FORM) from None
     appstruct.pop("csrf_token", None)
     return appstruct
 
