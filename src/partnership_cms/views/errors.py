@@ -6,9 +6,11 @@ transaction was aborted.
 import logging
 
 from pyramid.httpexceptions import HTTPException, HTTPSeeOther
+from pyramid.renderers import render_to_response
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 from ZODB.POSException import ConflictError
 
+from ..api import errors as api_errors
 from ..content.services import ContentInvalid
 from ..workflow import WorkflowError
 from .base import BaseView, _
@@ -66,13 +68,17 @@ def conflict(exc, request):
 
 
 # Registered for HTTPException itself: the API's JSON view for HTTPException
-# would otherwise be found before the catch-all Exception view below.
+# would otherwise be found before the catch-all Exception view below. A client
+# that names no type (curl, scripts) keeps getting the API's JSON, as before.
 @exception_view_config(HTTPException, accept="text/html", renderer=TEMPLATE)
 def http_error(exc, request):
-    if exc.code >= 500:
-        return server_error(exc, request)
     if exc.code < 400:
         return exc
+    if "text/html" not in request.headers.get("Accept", ""):
+        return render_to_response("json", api_errors.http_error(exc, request), request=request,
+                                  response=request.response)
+    if exc.code >= 500:
+        return server_error(exc, request)
     if "CSRF" in type(exc).__name__:
         message = _("Formuläret har gått ut. Ladda om sidan och försök igen.")
     else:  # our own 4xx carry a Swedish detail; webob's own only an English explanation
