@@ -5,8 +5,8 @@ import pytest
 
 from partnership_cms.catalog import search
 from partnership_cms.events import AuditAction, ContentChanged, notify
-from partnership_cms.workflow import GuardFailed, NotAllowed, NotAvailable, UnknownTransition
-from partnership_cms.workflow.engine import MAX_COMMENT_LENGTH, InvalidData
+from partnership_cms.schema.loader import COMMENT_MAX_LENGTH
+from partnership_cms.workflow import GuardFailed, InvalidData, NotAllowed, NotAvailable, UnknownTransition
 from units import Unit
 
 
@@ -78,7 +78,7 @@ def test_reasons_are_rendered_in_the_users_language(unit):
 def test_a_comment_over_its_limit_is_refused(unit):
     note = unit.note(body="Text")
     with pytest.raises(InvalidData) as info:
-        unit.workflows.perform(unit.request("olle"), note, "publish", {"comment": "x" * (MAX_COMMENT_LENGTH + 1)})
+        unit.workflows.perform(unit.request("olle"), note, "publish", {"comment": "x" * (COMMENT_MAX_LENGTH + 1)})
     assert "comment" in info.value.errors and note.state == "draft"
 
 

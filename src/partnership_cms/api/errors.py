@@ -83,7 +83,7 @@ def http_error(exc, request):
     if exc.code < 400:
         return exc
     error_type = "CSRFError" if "CSRF" in type(exc).__name__ else type(exc).__name__.removeprefix("HTTP")
-    message = exc.explanation
+    message = exc.detail if isinstance(exc.detail, str) and exc.detail else exc.explanation
     if error_type == "CSRFError":
         message = "Formuläret har gått ut. Ladda om sidan och försök igen."
     return error_response(request, exc.code, error_type, message)

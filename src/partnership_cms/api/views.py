@@ -1,10 +1,9 @@
 """The JSON API, in plone.restapi's conventions. Every view calls the same
 services (content.services, the workflow engine, the catalog, the audit
 trail) that the HTML views use; no rule lives only here."""
-import json
 import re
 
-from pyramid.httpexceptions import HTTPBadRequest, HTTPCreated
+from pyramid.httpexceptions import HTTPCreated
 from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import view_config
 
@@ -12,7 +11,9 @@ from .. import catalog
 from ..audit import find_page, get_log, verify_all
 from ..content.models import Content, ContentFolder, Root
 from ..content.services import create_content, edit_content, set_local_role
+from ..schema.loader import COMMENT_MAX_LENGTH
 from ..security import sessions
+from ..security.input import int_param, read_json
 from ..security.login import LoginThrottled, attempt_login, record_logout
 from ..security.permissions import ADD, AUDIT, EDIT, SHARE, VIEW
 from ..security.policy import bearer_token, search_principals
@@ -25,14 +26,8 @@ MAX_BATCH = 100
 
 
 def json_body(request):
-    """The request's JSON object, or a 400 that says what is wrong."""
-    try:
-        body = json.loads(request.body or b"{}")
-    except ValueError:
-        raise HTTPBadRequest("Innehållet är inte giltig JSON.") from None
-    if not isinstance(body, dict):
-        raise HTTPBadRequest("Innehållet ska vara ett JSON-objekt.")
-    return body
+    """The request's JSON object, or a 400 that says what is wrong (security.input)."""
+    return read_json(request)
 
 
 # -- authentication ------------------------------------------------------------
@@ -113,17 +108,9 @@ def search_view(context, request):
     return _search(request, request.GET)
 
 
-def _int_param(params, name, default, maximum=None):
-    try:
-        value = max(0, int(params.get(name, default)))
-    except (TypeError, ValueError):
-        raise HTTPBadRequest(f"Parametern {name} ska vara ett heltal.") from None
-    return min(value, maximum) if maximum else value
-
-
 def _search(request, params):
-    start = _int_param(params, "b_start", 0)
-    size = _int_param(params, "b_size", 25, MAX_BATCH)
+    start = int_param(params, "b_start", 0, minimum=0)
+    size = int_param(params, "b_size", 25, minimum=1, maximum=MAX_BATCH)
     words = re.findall(r"\w+", params.get("SearchableText", ""))
     year = params.get("year")
     objects, total = catalog.search(
@@ -175,9 +162,15 @@ def edit_view(context, request):
 def transition_view(context, request):
     if len(request.subpath) != 1:
         return error_response(request, 404, "NotFound", "Ange övergången: .../@workflow/<övergång>.")
-    entry = get_workflows(request.registry).perform(request, context, request.subpath[0],
-                                                    json_body(request))
-    return entry
+    body = json_body(request)
+    comment = body.get("comment")
+    if comment is not None and not isinstance(comment, str):
+        return error_response(request, 422, "ValidationError", "Uppgifterna är inte giltiga.",
+                              {"comment": "Kommentaren ska vara en text."})
+    if comment is not None and len(comment) > COMMENT_MAX_LENGTH:
+        return error_response(request, 422, "ValidationError", "Uppgifterna är inte giltiga.",
+                              {"comment": f"Kommentaren får vara högst {COMMENT_MAX_LENGTH} tecken."})
+    return get_workflows(request.registry).perform(request, context, request.subpath[0], body)
 
 
 @view_config(context=Content, name="@sharing", request_method="GET", renderer="json",
@@ -203,8 +196,8 @@ def audit_view(context, request):
     if request.subpath:
         return error_response(request, 404, "NotFound", "Okänd granskningsfunktion.")
     params = request.GET
-    start = _int_param(params, "b_start", 0)
-    size = _int_param(params, "b_size", 50, 1000)
+    start = int_param(params, "b_start", 0, minimum=0)
+    size = int_param(params, "b_size", 50, minimum=1, maximum=1000)
     items, total = audit_entries(context, params, start, size)
     return {"items": items, "items_total": total, "b_start": start, "b_size": size}
 

@@ -41,6 +41,14 @@ FIELD_KEYS = {
 }
 DEFAULT_MAX_LENGTH = {"string": 300, "text": 50_000, "reference": 300}
 BASE_KEYS = {"type", "title", "container", "fields"}
+# Every date a case can carry lies here; outside it a date is a typo (20211 for
+# 2021), and date arithmetic near year 9999 overflows (an appeal end, a notice).
+EARLIEST_DATE = datetime.date(1900, 1, 1)
+LATEST_DATE = datetime.date(2200, 12, 31)
+# A transition's comment is kept in the case's history for ever: long enough for a
+# reasoned återremiss, short enough that history stays small (the engine enforces it).
+COMMENT_MAX_LENGTH = 10_000
+
 
 
 @dataclass
@@ -99,6 +107,8 @@ class FieldSpec:
             return colander.Length(max=self.max_length or DEFAULT_MAX_LENGTH[self.type])
         if self.type == "choice":
             return colander.OneOf(list(self.choices) + ([] if self.required else [""]))
+        if self.type == "date":
+            return colander.Range(min=EARLIEST_DATE, max=LATEST_DATE)
         if self.type == "integer" and (self.min is not None or self.max is not None):
             return colander.Range(min=self.min, max=self.max)
         return None

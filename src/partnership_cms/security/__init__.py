@@ -49,3 +49,5 @@ def includeme(config):
     config.add_request_method(global_roles, "global_roles", property=True)
     # A view that forgets permission= is denied to everybody, not open to all.
     config.set_default_permission(NOBODY)
+    config.include(".headers")  # security headers, the public address
+    config.include(".input")  # body size, bad input refused before any view

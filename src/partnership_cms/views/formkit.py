@@ -21,12 +21,14 @@ from importlib.resources import files
 import colander
 import deform
 import peppercorn
+from pyramid.httpexceptions import HTTPBadRequest
 from pyramid.i18n import get_localizer
 from pyramid.threadlocal import get_current_request
 from pyramid.traversal import resource_path
 
 from .. import catalog
 from ..schema import get_schemas
+from ..security.input import MALFORMED_FORM
 from ..security.policy import search_principals
 from .base import BaseView, _
 
@@ -131,7 +133,10 @@ def reference_options(page, spec, current=None):
 def validate(form, request):
     """The submitted values (appstruct without the CSRF token); ValidationFailure if invalid."""
     pstruct = _drop_empty_rows(peppercorn.parse(list(request.POST.items())))
-    appstruct = form.validate_pstruct(pstruct)
+    try:
+        appstruct = form.validate_pstruct(pstruct)
+    except (TypeError, AttributeError):  # a list where a group belongs: no form of ours sent it
+        raise HTTPBadRequest(MALFORMED_FORM) from None
     appstruct.pop("csrf_token", None)
     return appstruct
 
@@ -184,9 +189,10 @@ def render_failure(form, error=None):
     return _clean(form.serialize())
 
 
-# deform's scripts and its script-only controls (add, remove, reorder a row).
+# deform's scripts and its script-only controls (add, remove, reorder a row),
+# and the one style attribute left on their emptied box (the CSP allows none).
 SCRIPT_ONLY = re.compile(
-    r"<script\b.*?</script>|<style\b.*?</style>"
+    r"<script\b.*?</script>|<style\b.*?</style>| style=\"padding:0\""
     r"|<button class=\"deform-(?:order|close)-button.*?</button>"
     r"|<a href=\"#\"\s+class=\"btn deform-seq-add\".*?</a>", re.S)
 

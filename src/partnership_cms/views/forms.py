@@ -11,7 +11,7 @@ from ..api.errors import status_of
 from ..content.models import Content, ContentFolder
 from ..content.services import ContentInvalid, create_content, edit_content
 from ..schema import get_schemas
-from ..schema.loader import to_json_value
+from ..schema.loader import COMMENT_MAX_LENGTH, to_json_value
 from ..security.permissions import ADD, EDIT, VIEW, transition_permission
 from ..workflow import GuardFailed, InvalidData, NotAvailable, get_workflows
 from .base import _
@@ -124,6 +124,7 @@ class TransitionView(FormPage):
             colander.String(), name="comment",
             title=self.request.localizer.translate(_("Kommentar")),
             widget=deform.widget.TextAreaWidget(rows=4),
+            validator=colander.Length(max=COMMENT_MAX_LENGTH),
             missing=colander.required if t.comment == "required" else colander.drop)
         action = self.url(self.context, "transition", query={"name": t.id})
         return build_form(self, t.data_fields, action=action, button=self.title_of(t.title),

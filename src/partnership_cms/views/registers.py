@@ -237,7 +237,8 @@ class RegisterView(BaseView):
             "q": params.get("q", "").strip()[:200],
             "sort": sort,
             "order": order if order in ("asc", "desc") else "asc",
-            "page": int(page) if page.isdigit() and int(page) > 0 else 1,
+            # ASCII digits only ("²".isdigit() is true, int() refuses it); 9 of them at most
+            "page": int(page) if re.fullmatch(r"[0-9]{1,9}", page) and int(page) > 0 else 1,
         }
 
     def _search(self):

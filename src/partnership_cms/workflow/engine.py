@@ -22,15 +22,11 @@ from ..content.models import Content, ContentFolder
 from ..events import AuditAction, StateChanged, notify
 from ..i18n import _
 from ..interfaces import IACLSource
-from ..schema.loader import from_colander_value, to_json_value
+from ..schema.loader import COMMENT_MAX_LENGTH, from_colander_value, to_json_value
 from ..security.permissions import ADD, transition_permission
 from ..security.policy import roles_in_context
 from ..security.roles import role_principal
 from .errors import GuardFailed, InvalidData, NotAllowed, NotAvailable, UnknownTransition
-
-# A transition's comment is kept in the case's history for ever: long enough
-# for a reasoned återremiss, short enough that history stays small.
-MAX_COMMENT_LENGTH = 10_000
 
 
 @implementer(IACLSource)
@@ -173,10 +169,10 @@ class Workflows:
         if t.comment == "required" and not comment:
             raise InvalidData(_("En kommentar krävs."),
                               {"comment": _("En kommentar krävs för denna åtgärd.")})
-        if len(comment) > MAX_COMMENT_LENGTH:
+        if len(comment) > COMMENT_MAX_LENGTH:
             raise InvalidData(_("Kommentaren är för lång."),
                               {"comment": _("Högst ${max} tecken (nu ${length}).",
-                                            mapping={"max": MAX_COMMENT_LENGTH, "length": len(comment)})})
+                                            mapping={"max": COMMENT_MAX_LENGTH, "length": len(comment)})})
         return comment
 
     def _deserialize(self, t, payload):
