@@ -289,10 +289,33 @@ def test_step_8_puts_the_action_on_the_audit_index_keys(tmp_path, capsys):
         root.evolve_version = 7
 
     assert run_cli(tmp_path, "evolve") == 0
-    assert "Applied evolve steps [8]." in capsys.readouterr().out
+    assert f"Applied evolve steps {list(range(8, LATEST + 1))}." in capsys.readouterr().out
     with stored_root(tmp_path) as root:
         log = root.audit_log
         for tree in (*log.time_shards, *log.actors.values()):
             for (_time, chain, seq), action in tree.items():
                 assert action == log.get(chain, seq)["action"]
         assert sum(1 for _ in log.find_keys(action="transition")) == transitions
+
+
+def test_step_9_reindexes_text_with_swedish_stems(tmp_path, capsys):
+    from hypatia.text import TextIndex
+    from hypatia.text.lexicon import CaseNormalizer, Lexicon, Splitter
+
+    from partnership_cms.catalog import text_query_ids
+
+    make_app(tmp_path).registry._zodb_databases[""].close()
+    with stored_root(tmp_path) as root:  # the text index as it was before step 9
+        catalog = root.catalog
+        catalog.indexes["text"] = TextIndex("text", lexicon=Lexicon(Splitter(), CaseNormalizer()))
+        for docid in catalog.path_by_docid:
+            catalog.text_digests[docid] = b"stale"
+        root.evolve_version = 8
+        assert not text_query_ids(catalog, '"hogskolan"')
+
+    assert run_cli(tmp_path, "evolve") == 0
+    assert f"Applied evolve steps {list(range(9, LATEST + 1))}." in capsys.readouterr().out
+    with stored_root(tmp_path) as root:
+        found = {root.catalog.path_by_docid[d] for d in text_query_ids(root.catalog, '"hogskolan"')}
+        assert any(path.startswith("/proposals/") for path in found)
+        assert any(path.startswith("/agreements/") for path in found)

@@ -16,7 +16,7 @@ from pyramid.traversal import find_resource
 
 from .audit import AuditLog
 from .audit.log import TIME_SHARDS, AuditEntry, shard_of
-from .catalog import SiteCatalog, indexable
+from .catalog import SiteCatalog, indexable, text_digest, text_index
 from .content import APP_KEY, DatabaseNotReady, app_root  # noqa: F401  (DatabaseNotReady: raised here too)
 from .content.models import ContentFolder, Root
 from .schema import get_schemas
@@ -144,6 +144,21 @@ def step_8_audit_index_actions(root, registry):
                 tree[key] = entry["action"]
 
 
+def step_9_swedish_text_index(root, registry):
+    """The text index stems Swedish and folds å/ä/ö (``catalog/text.py``):
+    build it anew and index every object's text into it."""
+    catalog = root.catalog
+    catalog.indexes["text"] = text_index()
+    catalog.text_digests = LOBTree()  # every text is new to the new index
+    request = _request_for(root, registry)
+    for docid, path in catalog.path_by_docid.items():
+        obj = _find(root, path)
+        if obj is not None:
+            record = indexable(request, obj)
+            catalog.indexes["text"].index_doc(docid, record)
+            catalog.text_digests[docid] = text_digest(record.text)
+
+
 STEPS = [
     (1, step_1_create_structure),
     (2, step_2_add_missing_folders),
@@ -153,6 +168,7 @@ STEPS = [
     (6, step_6_imports),
     (7, step_7_state_keys_name_their_type),
     (8, step_8_audit_index_actions),
+    (9, step_9_swedish_text_index),
 ]
 LATEST = STEPS[-1][0]
 

@@ -3,8 +3,8 @@ updated in the same transaction as the change. No request walks all objects.
 
 Indexes: type, state (as "Type:state"), dnr, year, body, modified, title (for sorting), local
 roles ("login:Role", for the worklist), text
-(full text over titles and text fields; Unicode words, case-folded, so
-å/ä/ö are letters like any other) and allowed (the principals that may view
+(full text over titles and text fields, Swedish word forms meeting at their
+stem and å/ä/ö matching a/a/o: ``text.py``) and allowed (the principals that may view
 the object, from its workflow state, local roles and confidentiality), so a
 search never returns what the caller may not see.
 """
@@ -23,16 +23,22 @@ from hypatia.field import FieldIndex
 from hypatia.keyword import KeywordIndex
 from hypatia.query import Contains
 from hypatia.text import TextIndex
-from hypatia.text.lexicon import CaseNormalizer, Lexicon, Splitter
+from hypatia.text.lexicon import Lexicon, Splitter
 from persistent import Persistent
 from pyramid.traversal import find_resource, resource_path
 
 from ..events import ContentEvent
 from ..schema import get_schemas
 from ..security.policy import view_principals
+from .text import SwedishNormalizer
 
 FIELD_INDEXES = ("type", "state", "dnr", "year", "body", "modified", "title_sort")
 _MISSING = object()
+
+
+def text_index():
+    """The full-text index: Swedish stems, diacritics folded (no stop words: every word counts)."""
+    return TextIndex("text", lexicon=Lexicon(Splitter(), SwedishNormalizer()))
 
 
 class SiteCatalog(Persistent):
@@ -44,8 +50,7 @@ class SiteCatalog(Persistent):
             self.indexes[name] = FieldIndex(name)
         self.indexes["allowed"] = KeywordIndex("allowed")
         self.indexes["local_roles"] = KeywordIndex("local_roles")
-        # No English stop words: Swedish text must index every word.
-        self.indexes["text"] = TextIndex("text", lexicon=Lexicon(Splitter(), CaseNormalizer()))
+        self.indexes["text"] = text_index()
         self.docid_by_path = OLBTree()
         self.path_by_docid = LOBTree()
         self.text_digests = LOBTree()  # docid -> SHA-256 of the text last indexed
@@ -107,6 +112,11 @@ def indexable(request, obj):
     )
 
 
+def text_digest(text):
+    """What ``text_digests`` remembers of an indexed text (unchanged text is not reindexed)."""
+    return hashlib.sha256(text.encode()).digest()
+
+
 def reindex(request, obj):
     """(Re)index one object in the current transaction.
 
@@ -119,7 +129,7 @@ def reindex(request, obj):
     docid = catalog.docid_for(resource_path(obj), create=True)
     record = indexable(request, obj)
     digests = getattr(catalog, "text_digests", None)  # absent before evolve step 5
-    digest = hashlib.sha256(record.text.encode()).digest()
+    digest = text_digest(record.text)
     for name, index in catalog.indexes.items():
         if name == "text" and digests is not None and digests.get(docid) == digest:
             continue
@@ -213,6 +223,11 @@ def _one_of(index, values):
     return _docids(index, values)
 
 
+def text_query_ids(catalog, text):
+    """The docids whose text matches the full-text query ``text`` (no permission filter)."""
+    return Contains(catalog.indexes["text"], text).execute().ids
+
+
 def _matches(idx, principals, filters, text):
     """The docids that pass every filter and that one of ``principals`` may view.
 
@@ -224,7 +239,7 @@ def _matches(idx, principals, filters, text):
     """
     sets = [_one_of(idx[name], value) for name, value in filters]
     if text:
-        sets.append(Contains(idx["text"], text).execute().ids)
+        sets.append(Contains(idx["text"], text).execute().ids)  # as text_query_ids
     if not sets:
         return multiunion([_docids(idx["allowed"], p) for p in principals])
     sets.sort(key=len)
@@ -236,15 +251,13 @@ def _matches(idx, principals, filters, text):
     return multiunion([intersection(candidates, _docids(idx["allowed"], p)) for p in principals])
 
 
-def search(request, principals, *, type=None, state=None, text=None, year=None, body=None,
-           local_role=None, sort="modified", reverse=True, start=0, size=25):
-    """Objects the principals may view that match; returns (objects, total).
+def matching(request, principals, *, type=None, state=None, text=None, year=None, body=None, local_role=None):
+    """The docids of the objects the principals may view that match every filter.
 
     ``type``, ``state``, ``year``, ``body``: a value or a list of values.
     ``local_role`` ("login:Role") keeps only objects where that user holds that role.
     """
-    catalog = request.root.catalog
-    idx = catalog.indexes
+    idx = request.root.catalog.indexes
     if state not in (None, ""):
         # The state keys name their type, which then needs no filter of its own.
         types = _as_list(type) if type not in (None, "") else sorted(get_schemas(request.registry))
@@ -253,7 +266,15 @@ def search(request, principals, *, type=None, state=None, text=None, year=None, 
     filters = [(name, value) for name, value in
                (("type", type), ("state", state), ("year", year), ("body", body), ("local_roles", local_role))
                if value not in (None, "")]
-    docids = _matches(idx, principals, filters, text)
+    return _matches(idx, principals, filters, text)
+
+
+def search(request, principals, *, sort="modified", reverse=True, start=0, size=25, **filters):
+    """Objects the principals may view that match ``filters`` (see ``matching``);
+    returns (one page of objects, total)."""
+    catalog = request.root.catalog
+    idx = catalog.indexes
+    docids = matching(request, principals, **filters)
     total = len(docids)
     if sort not in FIELD_INDEXES:
         sort = "modified"
@@ -266,6 +287,26 @@ def search(request, principals, *, type=None, state=None, text=None, year=None, 
     root = request.root
     objects = [find_resource(root, catalog.path_by_docid[docid]) for docid in ids]
     return objects, total
+
+
+FACETS = ("type", "state", "year", "body")
+
+
+def facets(request, docids):
+    """How many of ``docids`` each value of the type, state, year and body
+    indexes holds: ``{name: [(value, count)]}``, values with no match left out.
+    A state is ``(type, state)``. Costs one intersection per indexed value
+    (a few dozen), not one per match."""
+    idx = request.root.catalog.indexes
+    result = {}
+    for name in FACETS:
+        counts = []
+        for value, ids in idx[name]._fwd_index.items():
+            count = len(intersection(docids, ids)) if docids else 0
+            if count and value not in ("", None):
+                counts.append((tuple(value.split(":", 1)) if name == "state" else value, count))
+        result[name] = counts
+    return result
 
 
 def on_content_event(event):

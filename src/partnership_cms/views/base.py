@@ -51,6 +51,7 @@ class BaseView:
         types = sorted((s for s in get_schemas(self.request.registry).values()
                         if s.presentation.nav is not None), key=lambda s: s.presentation.nav)
         items += [(f"{app}/{s.container}", self.title_of(s.presentation.plural)) for s in types]
+        items.append((app + "/search", _("Sök")))
         root = self._root()
         if root is not None and self.user is not None:
             if self.request.has_permission(IMPORT, root):
