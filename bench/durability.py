@@ -64,6 +64,7 @@ def main(argv=None):
     print(f"acknowledged writes lost     {figures['lost']}")
     print(f"requests cut off by the kill {figures['cut_off']} (never acknowledged)")
     print(f"kills inside a commit        {figures['truncated']} (half-written transaction truncated on restart)")
+    print(f"kills after the load ended   {figures['idle_kills']} (the server was idle)")
     print(f"responses by status          {statuses}")
     print(f"problems                     {len(figures['problems'])}")
     for problem in figures["problems"]:

@@ -30,12 +30,12 @@ leads its own process group and is killed in a ``finally``.
 """
 import collections
 import contextlib
+import datetime
 import glob
 import http.client
 import json
 import os
 import random
-import re
 import signal
 import socket
 import subprocess
@@ -44,9 +44,11 @@ import threading
 import time
 
 import transaction
+from ZODB.utils import p64, u64
 
 from conftest import PROJECT, make_app, make_settings
-from partnership_cms import cli
+
+from .test_concurrency import PROPOSAL, serving
 
 HOST = "127.0.0.1"
 TRIALS = 5
@@ -59,14 +61,6 @@ KILL_AFTER = (0.05, 1.2)  # seconds after the load starts, uniformly at random
 START_TIMEOUT = 60
 REQUEST_TIMEOUT = 15
 
-PROPOSAL = {
-    "@type": "Proposal",
-    "title": "Samverkan om praktikplatser",
-    "unit": "Kommunstyrelsens förvaltning",
-    "decision_points": ["Avtalet godkänns."],
-    "summary": "Kommunen och högskolan föreslås samverka.",
-    "recipients": ["Södertörns högskola"],
-}
 # The path each case of the load takes, and who moves it on.
 STATES = ("draft", "review", "ks", "adopted")
 STEPS = (("submit", "officer"), ("approve", "director"), ("ks_adopt", "ks_chair"))
@@ -95,6 +89,12 @@ def write_server_ini(folder, port):
     return path
 
 
+def server_env():
+    """The environment of a server or command process: this tree's code first."""
+    return dict(os.environ, PYTHONPATH=os.pathsep.join([os.path.join(PROJECT, "src"),
+                                                        os.environ.get("PYTHONPATH", "")]))
+
+
 class Served:
     """``pserve`` on the database in ``folder``, in its own process group; ``kill``
     sends SIGKILL to that group only."""
@@ -110,11 +110,9 @@ class Served:
             self.port = free_port()
             ini = write_server_ini(self.folder, self.port)
             offset = os.path.getsize(self.log_path) if os.path.exists(self.log_path) else 0
-            env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-                [os.path.join(PROJECT, "src"), os.environ.get("PYTHONPATH", "")]))
             with open(self.log_path, "ab") as log:
                 self.proc = subprocess.Popen([sys.executable, pserve_path(), ini], stdout=log,
-                                             stderr=subprocess.STDOUT, cwd=PROJECT, env=env,
+                                             stderr=subprocess.STDOUT, cwd=PROJECT, env=server_env(),
                                              start_new_session=True)
             if self.wait_until_ready():
                 return self
@@ -223,6 +221,9 @@ class Load:
         for thread in self.threads:
             thread.start()
 
+    def running(self):
+        return any(thread.is_alive() for thread in self.threads)
+
     def join(self):
         for thread in self.threads:
             thread.join(LOAD_SECONDS + 2 * REQUEST_TIMEOUT)
@@ -297,10 +298,12 @@ def gaps(numbers_by_series):
 def check(port, token, acknowledged):
     """The problems found on the restarted server (an empty list when all is well)
     and the number of acknowledged writes lost."""
-    problems, lost = [], 0
+    problems, lost, present = [], 0, set()
     for path, (dnr, state) in sorted(acknowledged.cases.items()):
         acked = STATES.index(state)  # the creation was write 0, each transition one more
         status, doc = call(port, "GET", path, token=token)
+        if status == 200:
+            present.add(path)
         if status != 200:
             problems.append(f"{path} ({dnr}, acknowledged in {state}): {status}")
             lost += acked + 1
@@ -309,8 +312,8 @@ def check(port, token, acknowledged):
             lost += acked + 1
         elif doc["review_state"] not in STATES[acked:]:
             problems.append(f"{path} ({dnr}): acknowledged in {state}, found in {doc['review_state']}")
-            found = STATES.index(doc["review_state"]) if doc["review_state"] in STATES else -1
-            lost += acked - found
+            now = STATES.index(doc["review_state"]) if doc["review_state"] in STATES else -1
+            lost += acked - now
 
     cases = listing(port, token, "Proposal")
     numbers = collections.defaultdict(list)
@@ -319,7 +322,7 @@ def check(port, token, acknowledged):
         numbers[series].append(int(number))
     problems += [f"case numbers of {series} are not 1..n: {found}" for series, found in gaps(numbers).items()]
     listed = {path_of(item["@id"]) for item in cases}
-    problems += [f"{path} exists but is not in the catalog" for path in set(acknowledged.cases) - listed]
+    problems += [f"{path} exists but is not in the catalog" for path in sorted(present - listed)]
 
     decisions = listing(port, token, "Decision")
     paragraphs, decided = collections.defaultdict(list), set()
@@ -348,6 +351,13 @@ def create_database(folder):
     transaction.manager.free = None
 
 
+def audit_verify(folder):
+    """``partnership-cms audit-verify`` on the database, in its own process."""
+    return subprocess.run([sys.executable, "-m", "partnership_cms.cli", "audit-verify",
+                           os.path.join(str(folder), "server.ini")],
+                          capture_output=True, text=True, cwd=PROJECT, env=server_env(), timeout=120)
+
+
 def truncations(folder):
     return len(glob.glob(os.path.join(str(folder), "Data.fs.tr*")))
 
@@ -362,7 +372,7 @@ def run_trials(folder, trials, seed, progress=None):
     server = Served(folder)
     acknowledged = Acknowledged()
     figures = {"seed": seed, "trials": 0, "acknowledged": 0, "lost": 0, "cut_off": 0,
-               "truncated": 0, "statuses": collections.Counter(), "problems": []}
+               "truncated": 0, "idle_kills": 0, "statuses": collections.Counter(), "problems": []}
     try:
         for trial in range(trials + 1):
             server.start()
@@ -381,18 +391,18 @@ def run_trials(folder, trials, seed, progress=None):
             load = Load(server.port, tokens, acknowledged)
             load.start()
             time.sleep(rng.uniform(*KILL_AFTER))
+            figures["idle_kills"] += not load.running()
             server.kill()
             load.join()
             figures["trials"] += 1
             figures["cut_off"] += load.cut_off
             figures["statuses"].update(load.statuses)
             if trial == trials - 1:
-                # Verify the killed file as it is, read-only, before a restart truncates anything.
-                with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink), \
-                        contextlib.redirect_stderr(sink):
-                    code = cli.main(["audit-verify", os.path.join(str(folder), "server.ini")])
-                if code != 0:
-                    figures["problems"].append(f"audit-verify on the killed file (seed {seed}) exits {code}")
+                # The killed file as it is, read-only, before a restart truncates anything.
+                verified = audit_verify(folder)
+                if verified.returncode != 0:
+                    figures["problems"].append(f"audit-verify on the killed file (seed {seed}) exits "
+                                               f"{verified.returncode}: {verified.stderr[-2000:]}")
     finally:
         server.kill()
     figures["acknowledged"] = acknowledged.writes
@@ -410,6 +420,94 @@ def test_every_acknowledged_write_survives_kill_9(tmp_path):
     assert figures["acknowledged"] > 0
     # Under load a write is refused only by the kill, never by the server.
     assert {status for status in figures["statuses"] if status >= 500} == set(), figures["statuses"]
+
+
+def cut_off_commit(data_fs, kind):
+    """Append what a kill inside a commit leaves: a copy of the last transaction,
+    either ``unfinished`` (written through ``tpc_vote``, checkpoint flag still
+    set: killed before ``tpc_finish``) or ``half-written`` (killed while
+    ``tpc_vote`` was writing it). Returns the number of bytes appended."""
+    with open(data_fs, "rb") as f:
+        f.seek(-8, os.SEEK_END)
+        length = u64(f.read(8))  # the redundant length that ends each transaction
+        f.seek(-(length + 8), os.SEEK_END)
+        record = bytearray(f.read(length + 8))
+    record[:8] = p64(u64(record[:8]) + 1)  # a later transaction id
+    if kind == "unfinished":
+        record[16:17] = b"c"  # the status byte of the transaction header
+    else:
+        record = record[:len(record) // 2]
+    with open(data_fs, "ab") as f:
+        f.write(record)
+    return len(record)
+
+
+def write_a_little(port, tokens, acknowledged):
+    """Two cases, one of them submitted: acknowledged writes, one at a time."""
+    for submit in (True, False):
+        status, doc = call(port, "POST", "/proposals", PROPOSAL, tokens["officer"])
+        assert status == 201, doc
+        path = path_of(doc["@id"])
+        acknowledged.created(path, doc["dnr"])
+        if submit:
+            status, entry = call(port, "POST", path + "/@workflow/submit", {}, tokens["officer"])
+            assert status == 200, entry
+            acknowledged.moved(path, entry["to"])
+
+
+def test_a_commit_cut_off_by_the_kill_is_dropped_on_restart(tmp_path):
+    """The two ways a kill inside a commit leaves Data.fs, made on purpose (the
+    random trials seldom hit that window): verifying beside it reads up to the
+    last whole transaction and writes nothing; the restart truncates the cut-off
+    transaction into Data.fs.trN by itself, and everything acknowledged is there."""
+    create_database(tmp_path)
+    data_fs = str(tmp_path / "Data.fs")
+    server = Served(tmp_path)
+    acknowledged = Acknowledged()
+    try:
+        for n, kind in enumerate(("half-written", "unfinished")):
+            server.start()
+            write_a_little(server.port, log_in(server.port), acknowledged)
+            server.kill()
+            size = os.path.getsize(data_fs)
+            appended = cut_off_commit(data_fs, kind)
+
+            verified = audit_verify(tmp_path)
+            assert verified.returncode == 0, verified.stderr
+            assert os.path.getsize(data_fs) == size + appended  # read-only: nothing truncated
+
+            server.start()
+            assert os.path.getsize(str(tmp_path / f"Data.fs.tr{n}")) == appended
+            problems, lost = check(server.port, log_in(server.port)["auditor"], acknowledged)
+            assert (problems, lost) == ([], 0), kind
+            server.kill()
+        # The numbers go on after the truncated commits without a gap.
+        server.start()
+        tokens = log_in(server.port)
+        write_a_little(server.port, tokens, acknowledged)
+        assert check(server.port, tokens["auditor"], acknowledged) == ([], 0)
+        assert sorted(dnr for dnr, _ in acknowledged.cases.values())[-1].endswith("/7")  # seed + 3 x 2
+    finally:
+        server.kill()
+
+
+def test_the_check_finds_what_was_lost(tmp_path):
+    """The check itself: an acknowledged case that is not there, and a state
+    older than the acknowledged one, are both found and counted."""
+    app = make_app(tmp_path)
+    with serving(app) as client:
+        tokens = {user: client.token(user) for user in USERS}
+        acknowledged = Acknowledged()
+        write_a_little(client.port, tokens, acknowledged)
+        assert check(client.port, tokens["auditor"], acknowledged) == ([], 0)
+
+        year = datetime.date.today().year
+        acknowledged.cases[f"/proposals/ks-{year}-99"] = [f"KS-{year}/99", "review"]  # 2 writes lost
+        submitted = next(path for path, (_, state) in acknowledged.cases.items() if state == "review")
+        acknowledged.cases[submitted][1] = "adopted"  # found in review: 2 transitions lost
+        problems, lost = check(client.port, tokens["auditor"], acknowledged)
+        assert lost == 4
+        assert len(problems) == 3  # the missing case, the older state, an adopted case without a decision
 
 
 def test_the_year_series_check_finds_a_gap_and_a_duplicate():
