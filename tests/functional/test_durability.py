@@ -265,28 +265,32 @@ class Load:
 
 
 # -- the checks ---------------------------------------------------------------------------
+MAX_PAGES = 1000  # a bound on the paging loops below, far above what a run makes
+
+
 def listing(port, token, portal_type):
     """Every object of a type, through the catalog, 100 at a time."""
-    items, start = [], 0
-    while True:
+    items = []
+    for start in range(0, 100 * MAX_PAGES, 100):
         status, page = call(port, "GET", f"/@search?portal_type={portal_type}&b_size=100&b_start={start}"
                             "&sort_on=created&sort_order=ascending", token=token)
         assert status == 200, page
         items += page["items"]
-        start += 100
-        if start >= page["items_total"] or not page["items"]:
-            return items
+        if start + 100 >= page["items_total"] or not page["items"]:
+            break
+    return items
 
 
 def audit_created_paths(port, token):
-    paths, start = set(), 0
-    while True:
+    """The paths of the proposals whose creation the audit trail records."""
+    paths = set()
+    for start in range(0, 1000 * MAX_PAGES, 1000):
         status, page = call(port, "GET", f"/@audit?action=create&b_size=1000&b_start={start}", token=token)
         assert status == 200, page
         paths |= {entry["path"] for entry in page["items"] if entry["type"] == "Proposal"}
-        start += 1000
-        if start >= page["items_total"] or not page["items"]:
-            return paths
+        if start + 1000 >= page["items_total"] or not page["items"]:
+            break
+    return paths
 
 
 def gaps(numbers_by_series):
@@ -335,8 +339,10 @@ def check(port, token, acknowledged):
     problems += [f"{path} ({dnr}) adopted without its decision"
                  for path, (dnr, state) in acknowledged.cases.items() if state == "adopted" and dnr not in decided]
 
-    missing = listed - audit_created_paths(port, token)
-    problems += [f"{path} has no create entry in the audit trail" for path in sorted(missing)]
+    # The audit entry is written in the object's own transaction: both or neither survive.
+    audited = audit_created_paths(port, token)
+    problems += [f"{path} has no create entry in the audit trail" for path in sorted(listed - audited)]
+    problems += [f"{path} has a create entry in the audit trail but no object" for path in sorted(audited - listed)]
     status, verdict = call(port, "GET", "/@audit/verify", token=token)
     if not (status == 200 and verdict["valid"]):
         problems.append(f"the audit trail does not verify: {status} {verdict}")
