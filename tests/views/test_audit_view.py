@@ -46,7 +46,7 @@ def read_csv(res):
 # -- the listing and its filters ------------------------------------------------------------------
 def test_auditor_sees_the_trail_newest_first(auditor, api):
     total = api.get("/@audit", user="auditor").json["items_total"]
-    page = auditor.get("/audit", headers=HTML)
+    page = auditor.get("/audit", {"logins": "1"}, headers=HTML)  # log-ins are hidden unless asked
     assert page.html.h1.text == "Granskningslogg" and len(page.html.find_all("h1")) == 1
     assert f"Visar 1–{total} av {total}" in page.text
     times = [r.time["datetime"] for r in rows(page)]
@@ -106,7 +106,7 @@ def test_pages_of_fifty(app, auditor, api):
         anonymous.post_json("/@login", {"login": f"guess{n}", "password": "x"}, status=401)
     total = api.get("/@audit", user="auditor").json["items_total"]
     assert 50 < total < 100
-    first = auditor.get("/audit", headers=HTML)
+    first = auditor.get("/audit", {"logins": "1"}, headers=HTML)  # log-ins are hidden unless asked
     assert f"Visar 1–50 av {total}" in first.text and len(rows(first)) == 50
     assert first.html.select_one("a[rel=prev]") is None
     second = first.click(href="b_start=50", index=0)
@@ -114,7 +114,7 @@ def test_pages_of_fifty(app, auditor, api):
     assert second.html.select_one("a[rel=next]") is None
     assert rows(second)[0].time["datetime"] < rows(first)[-1].time["datetime"]
     # Paging keeps the filters.
-    filtered = auditor.get("/audit", {"from": str(today())}, headers=HTML)
+    filtered = auditor.get("/audit", {"from": str(today()), "logins": "1"}, headers=HTML)
     assert f"from={today()}" in filtered.html.select_one("a[rel=next]")["href"]
 
 
@@ -285,3 +285,22 @@ def test_workflow_picture_needs_view_permission(app, seed_url):
     browse(app, "kf_member").get(
         seed_url + "/workflow", headers=HTML, status=403
     )  # not yet before KF
+
+
+def test_log_ins_are_hidden_unless_asked(app, auditor):
+    webtest.TestApp(app).post_json("/@login", {"login": "mallory", "password": "x"}, status=401)
+    hidden = auditor.get("/audit", headers=HTML)
+    assert not any("mallory" in r.text for r in rows(hidden))
+    shown = auditor.get("/audit", {"logins": "1"}, headers=HTML)
+    assert any("mallory" in r.text for r in rows(shown))
+    assert shown.html.select_one("input#logins")["checked"] == "checked"
+
+
+def test_rows_name_the_document_type_and_number_and_people_by_name(app, auditor, api, seed_url):
+    api.transition(seed_url, "ks_propose", "ks_chair")
+    page = auditor.get("/audit", {"logins": "1"}, headers=HTML)
+    texts = [" ".join(r.text.split()) for r in rows(page)]
+    assert any("Beslut KS § 1: " in t for t in texts)
+    assert any("Ärende KS-" in t for t in texts)
+    # A chain without a document names the person, not "user:ks_chair".
+    assert any("Användare: " in t for t in texts) and not any("user:ks_chair" in t for t in texts)

@@ -171,20 +171,21 @@ class AuditLog(Persistent):
             if entry is not None:  # deleted behind the application's back: verification names it
                 yield entry
 
-    def find_keys(self, *, chains=None, actor=None, action=None, since="", until=None):
+    def find_keys(self, *, chains=None, actor=None, action=None, since="", until=None, exclude=()):
         """``(time, chain, seq)`` of the entries ``find`` yields, newest first.
 
         Without ``chains`` no entry record is read: actor and time come from
         the index trees and the action from their values (evolve step 8 gave
         the older keys theirs). Counting the matches of a filter therefore costs the index, not the
         trail, and ``find_page`` reads only the entries of one page.
+        ``exclude``: actions to leave out (the auditor's page hides log-ins unless asked).
         """
         until = until or "\uffff"
         if chains is not None:
             keys = sorted(((e["time"], e["chain"], e["seq"])
                            for c in chains for e in self.chain(c)
                            if since <= e["time"] <= until
-                           and (not action or e["action"] == action)
+                           and (not action or e["action"] == action) and e["action"] not in exclude
                            and (not actor or e.get("actor") == actor)), reverse=True)
             yield from keys
             return
@@ -194,7 +195,7 @@ class AuditLog(Persistent):
         else:
             items = _merged_items(self.time_shards, since, until)
         for key, key_action in items:
-            if not action or key_action == action:
+            if (not action or key_action == action) and key_action not in exclude:
                 yield key
 
     # -- seals -----------------------------------------------------------------------------

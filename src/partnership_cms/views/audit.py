@@ -21,6 +21,7 @@ from ..audit import AuditAction, find_page, get_log, verify_all
 from ..catalog import paths_with_case_number
 from ..content.models import Root
 from ..security.permissions import AUDIT
+from ..schema import get_schemas
 from ..security.roles import GLOBAL_ROLES
 from .audit_details import problem_text, summarise
 from .base import STOCKHOLM, BaseView, _
@@ -44,7 +45,11 @@ ACTION_LABELS = {
     AuditAction.LOCAL_ROLE_CHANGED: _("Roll på dokument ändrad"),
     AuditAction.SEAL: _("Försegling"),
 }
-FILTER_FIELDS = ("document", "user", "action", "from", "to")
+FILTER_FIELDS = ("document", "user", "action", "from", "to", "logins")
+# Log-ins outnumber everything else; the page leaves them out unless asked (``logins=1``)
+# or unless the action filter names one of them.
+LOGIN_ACTIONS = frozenset({AuditAction.LOGIN, AuditAction.LOGIN_FAILED, AuditAction.LOGIN_THROTTLED,
+                           AuditAction.LOGOUT})
 CSV_HEADINGS = (
     _("Tid (UTC)"), _("Tid (svensk tid)"), _("Användare"), _("Roller"), _("Händelse"),
     _("Händelsekod"), _("Dokument"), _("Diarienummer"), _("Typ"), _("Läge"), _("Beskrivning"),
@@ -81,6 +86,8 @@ class AuditView(BaseView):
             query["actor"] = v["user"]
         if v["action"] in set(AuditAction):
             query["action"] = v["action"]
+        elif v["logins"] != "1" and not v["document"].startswith(("user:", "login:")):
+            query["exclude"] = LOGIN_ACTIONS
         for name, key, end in (("from", "since", False), ("to", "until", True)):
             if v[name]:
                 try:
@@ -144,13 +151,33 @@ class AuditView(BaseView):
         user = self.context.principals.users.get(login)
         return f"{user.fullname} ({login})" if user is not None and user.fullname else login
 
-    def document_title(self, path):
+    def document_of(self, path):
+        """``(kind, title)`` the trail's document column shows: the type with its
+        number ("Beslut KS § 1") and the title, so a case and its decisions can
+        be told apart."""
         if path not in self._titles:
             try:
-                self._titles[path] = find_resource(self.context, path).title or path
+                obj = find_resource(self.context, path)
             except KeyError:
-                self._titles[path] = path
+                self._titles[path] = ("", path)
+            else:
+                schema = get_schemas(self.request.registry).get(getattr(obj, "type_name", None))
+                if schema is None:
+                    self._titles[path] = ("", getattr(obj, "title", "") or path)
+                else:
+                    number = schema.number_of(obj.data)
+                    kind = self.title_of(schema.title) + (f" {number}" if number else "")
+                    self._titles[path] = (kind, obj.title or path)
         return self._titles[path]
+
+    def chain_label(self, chain):
+        """A chain without a document, by the name of whom it concerns ("Användare: Anna Revisor")."""
+        kind, _sep, login = chain.partition(":")
+        if kind == "user":
+            return self.t(_("Användare: ${name}", mapping={"name": self.user_label(login)}))
+        if kind == "login":
+            return self.t(_("Inloggningsförsök: ${name}", mapping={"name": login or "—"}))
+        return chain
 
     def row(self, entry):
         path = entry.get("path")
@@ -161,9 +188,11 @@ class AuditView(BaseView):
             "roles": ", ".join(GLOBAL_ROLES.get(r, r) for r in entry.get("roles") or ()),
             "action": self.action_label(entry["action"]),
             "url": self.request.application_url + path if path else None,
-            "title": self.document_title(path) if path else "",
+            "kind": self.document_of(path)[0] if path else "",
+            "title": self.document_of(path)[1] if path else "",
             "dnr": entry.get("dnr") or "",
             "chain": entry["chain"],
+            "chain_label": self.chain_label(entry["chain"]),
             "seq": entry["seq"],
             "details": summarise(self, entry),
         }
