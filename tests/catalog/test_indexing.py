@@ -35,3 +35,25 @@ def test_text_is_found_and_follows_edits(unit):
     note.data["body"] = "Något annat"
     reindex(request, note)
     assert search(request, ["role:clerk"], text="högskolan")[1] == 0
+
+
+@pytest.mark.parametrize("scan", [False, True])
+def test_changes_within_one_minute_are_newest_first(unit, monkeypatch, scan):
+    """The modified index holds minutes; ties within a minute follow the exact time."""
+    import datetime
+
+    import partnership_cms.catalog as catalog_module
+
+    if scan:  # the path for large registers, which walks the index from its newest end
+        monkeypatch.setattr(catalog_module, "SCAN_THRESHOLD", 1)
+    request = unit.request("olle")
+    base = datetime.datetime(2026, 12, 2, 10, 15, 0, tzinfo=datetime.UTC)
+    notes = []
+    for n in range(12):
+        note = unit.note(f"n{n}")
+        note.modified = base + datetime.timedelta(seconds=n * 4)  # all within 10:15
+        reindex(request, note)
+        notes.append(note)
+    newest_first = list(reversed(notes))
+    assert search(request, ["user:olle"], type="Note", size=5)[0] == newest_first[:5]
+    assert search(request, ["user:olle"], type="Note", start=5, size=5)[0] == newest_first[5:10]

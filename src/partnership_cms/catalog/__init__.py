@@ -11,6 +11,7 @@ search never returns what the caller may not see.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import random
 import re
 from types import SimpleNamespace
@@ -173,17 +174,39 @@ SCAN_THRESHOLD = 200
 
 
 def _newest_first(index, docids, stop):
-    """The first ``stop`` of ``docids``, newest change first."""
+    """The first ``stop`` of ``docids``, newest change first, as ``[(minute key, docid)]``;
+    the minute at the end is given whole (up to TIE_LIMIT more), so its ties can be ordered."""
     wanted = docids if hasattr(docids, "__contains__") else set(docids)
     found = []
     fwd = index._fwd_index  # hypatia's value -> docids; no public API walks it backwards
     for key in reversed(fwd.keys()):
+        if len(found) >= stop:
+            return found
         for docid in fwd[key]:
             if docid in wanted:
-                found.append(docid)
-                if len(found) >= stop:
+                found.append((key, docid))
+                if len(found) >= stop + TIE_LIMIT:
                     return found
     return found
+
+
+# The modified index holds minutes; changes within one minute are ordered by
+# their exact time, read from the objects of that minute (at most this many
+# beyond the page: a bulk load of thousands in one minute keeps docid order).
+TIE_LIMIT = 500
+
+
+def _exact_order(catalog, root, keyed, start, size):
+    """The page ``[start:start + size]`` of ``keyed`` (``[(minute, docid)]``, newest
+    minute first), with the changes of each minute on the page newest first."""
+    page_minutes = {key for key, _docid in keyed[start:start + size]}
+    ordered = []
+    for key, pairs in itertools.groupby(keyed, key=lambda pair: pair[0]):
+        group = [docid for _key, docid in pairs]
+        if key in page_minutes and 1 < len(group) <= TIE_LIMIT + size:
+            group.sort(key=lambda d: find_resource(root, catalog.path_by_docid[d]).modified, reverse=True)
+        ordered.extend(group)
+    return ordered[start:start + size]
 
 
 def _docids(index, value):
@@ -278,8 +301,13 @@ def search(request, principals, *, sort="modified", reverse=True, start=0, size=
     total = len(docids)
     if sort not in FIELD_INDEXES:
         sort = "modified"
-    if sort == "modified" and reverse and total > SCAN_THRESHOLD:
-        ids = _newest_first(idx["modified"], docids, start + size)[start:start + size]
+    if sort == "modified" and reverse:
+        if total > SCAN_THRESHOLD:
+            keyed = _newest_first(idx["modified"], docids, start + size)
+        else:
+            minutes = idx["modified"]._rev_index
+            keyed = [(minutes.get(d), d) for d in idx["modified"].sort(docids, reverse=True)]
+        ids = _exact_order(catalog, request.root, keyed, start, size)
     elif sort == "dnr":
         ids = _by_case_number(idx["dnr"], docids, reverse)[start:start + size]
     else:

@@ -20,8 +20,8 @@ from pyramid.view import view_config
 from ..audit import AuditAction, find_page, get_log, verify_all
 from ..catalog import paths_with_case_number
 from ..content.models import Root
-from ..security.permissions import AUDIT
 from ..schema import get_schemas
+from ..security.permissions import AUDIT
 from ..security.roles import GLOBAL_ROLES
 from .audit_details import problem_text, summarise
 from .base import STOCKHOLM, BaseView, _
