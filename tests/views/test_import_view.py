@@ -19,7 +19,8 @@ def test_clerk_imports_a_report_and_sees_the_repairs(app):
     page = browser.get("/import")
     form = page.forms["import-form"]
     form["file"] = upload("utlatande_ocr.txt")
-    res = form.submit(status=200)
+    preview = form.submit(status=200)  # what was recognised, before anything is filed
+    res = preview.forms["import-confirm"].submit("confirm", status=200)
     result = res.html.find(id="import-result")
     link = result.find("a")
     assert "/proposals/" in link["href"]
@@ -51,3 +52,32 @@ def test_import_needs_the_csrf_token(app):
     form["file"] = upload("protokoll_ks.txt")
     form["csrf_token"].force_value("fel")
     form.submit(status=400)
+
+
+def test_the_upload_shows_a_preview_and_files_nothing_until_confirmed(app, api):
+    before = api.get("/@search", user="clerk", portal_type="Proposal").json["items_total"]
+    browser = browse(app, "clerk")
+    form = browser.get("/import").forms["import-form"]
+    form["file"] = upload("utlatande_ocr.txt")
+    preview = form.submit(status=200)
+    section = preview.html.find(id="import-preview")
+    assert "Ärende" in section.text and "Inget är registrerat ännu" in section.text
+    assert section.find(id="preview-repairs").find("td") is not None
+    assert "Sammanfattning" in section.text  # the sections found
+    assert api.get("/@search", user="clerk", portal_type="Proposal").json["items_total"] == before
+    filed = preview.forms["import-confirm"].submit("confirm", status=200)
+    assert "/proposals/" in filed.html.find(id="import-result").find("a")["href"]
+    assert api.get("/@search", user="clerk", portal_type="Proposal").json["items_total"] == before + 1
+    # The case number was taken only now: the next one in the series.
+    label = filed.html.find(id="import-result").find("a").text
+    assert f"/{before + 1}" in label
+
+
+def test_a_changed_preview_is_refused(app, api):
+    browser = browse(app, "clerk")
+    form = browser.get("/import").forms["import-form"]
+    form["file"] = upload("utlatande_ocr.txt")
+    confirm = form.submit(status=200).forms["import-confirm"]
+    confirm["text"] = "TJÄNSTEUTLÅTANDE\nNågot helt annat"
+    res = confirm.submit("confirm", status=400)
+    assert "Ladda upp filen igen" in res.text

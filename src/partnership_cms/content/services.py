@@ -76,6 +76,14 @@ def _check_references(request, schema, values):
         raise ContentInvalid(errors)
 
 
+def check_content(request, type_name, payload, *, allow_system=False):
+    """Validate ``payload`` as ``create_content`` would, changing nothing (the
+    import preview); raises ContentInvalid."""
+    schema = get_schemas(request.registry)[type_name]
+    values = _validate(request, schema, payload, partial=False, allow_system=allow_system)
+    _check_references(request, schema, values)
+
+
 def create_content(request, type_name, payload, *, allow_system=False, name=None):
     """Create an object of ``type_name`` from ``payload`` in its folder.
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pypdf import PdfReader
 from pyramid.traversal import find_resource, resource_path
 
-from ..content.services import create_content
+from ..content.services import check_content, create_content
 from ..dates import appeal_end_date, find_swedish_date
 from ..interfaces import IWorkflows
 from .officers_report import OfficersReport, parse_officers_report
@@ -170,46 +170,80 @@ def file_document(request, text, filename, repair=True, content=None):
     same file was imported before: then ``obj`` is what it became.
     Raises ImportFailed or ContentInvalid (nothing is created then).
     """
+    prepared = prepare_document(request, text, filename, repair=repair, content=content)
+    if prepared.existing is not None:
+        return ImportResult(prepared.existing, False)
+    return file_prepared(request, prepared)
+
+
+@dataclass
+class PreparedImport:
+    """A document read, repaired and recognised, not yet filed (what the upload's preview shows)."""
+
+    filename: str
+    sha256: str
+    text: str  # as read from the file, before the repair: what filing it later starts from
+    kind: str  # "Proposal" or "Decision"
+    values: dict  # the field values it would get
+    state: str | None  # the state it would be filed in (None: the type's first)
+    applied: list
+    suggested: list
+    existing: object = None  # what the same file became when it was imported before
+
+
+def prepare_document(request, text, filename, repair=True, content=None, sha256=None):
+    """Read, repair and recognise a document without changing anything.
+
+    ``sha256`` may name the original file's digest when ``text`` is its text
+    already (the preview's confirmation sends the text, not the file).
+    Raises ImportFailed when the document cannot be recognised, ContentInvalid
+    when what it holds would not pass the type's schema.
+    """
     if isinstance(text, bytes):
         content = text if content is None else content
         text = read_document(text, filename)
-    if content is None:
-        content = text.encode("utf-8")
-    sha256 = hashlib.sha256(content).hexdigest()
-    root = request.root
-    existing = imported_object(root, sha256)
+    if sha256 is None:
+        sha256 = hashlib.sha256(content if content is not None else text.encode("utf-8")).hexdigest()
+    existing = imported_object(request.root, sha256)
     if existing is not None:
-        return ImportResult(existing, False)
+        return PreparedImport(filename, sha256, text, existing.type_name, {}, None, [], [], existing)
     if not text.strip():
         raise ImportFailed("Filen är tom.")
-
+    original = text
     applied, suggested = [], []
     if repair:
         text, applied, suggested = repair_letters(text)
     kind = document_kind(text)
     if kind == "Decision":
         extract = parse_protocol_extract(text)
-        obj = create_content(request, "Decision", decision_values(extract), allow_system=True)
-        state = "posted" if extract.posted_on else "justified" if extract.justified_on else obj.state
+        values = decision_values(extract)
+        state = "posted" if extract.posted_on else "justified" if extract.justified_on else None
     else:
         report = parse_officers_report(text)
         if not report.title:
             raise ImportFailed("Hittar ingen rubrik i dokumentet.")
-        obj = create_content(request, "Proposal", proposal_values(report))
-        state = obj.state
+        values, state = proposal_values(report), None
+    check_content(request, kind, values, allow_system=kind == "Decision")
+    return PreparedImport(filename, sha256, original, kind, values, state, applied, suggested)
 
-    comment = f"Importerad från filen {filename}"
-    if applied:
-        comment += f"; {len(applied)} bokstäver rättade"
+
+def file_prepared(request, prepared):
+    """File a prepared document: the object, its state and the import's audit entry."""
+    obj = create_content(request, prepared.kind, prepared.values, allow_system=prepared.kind == "Decision")
+    state = prepared.state or obj.state
+    comment = f"Importerad från filen {prepared.filename}"
+    if prepared.applied:
+        comment += f"; {len(prepared.applied)} bokstäver rättade"
     if state != obj.state:
         comment += f"; läget {state} enligt protokollsutdragets datum för justering och anslag"
-    repairs = [change_record(c) for c in applied]
-    suggestions = [change_record(c) for c in suggested]
+    repairs = [change_record(c) for c in prepared.applied]
+    suggestions = [change_record(c) for c in prepared.suggested]
     request.registry.getUtility(IWorkflows).start_in(request, obj, state, comment=comment + ".", evidence={
-        "file": filename, "sha256": sha256, "kind": kind, "repairs": repairs, "suggestions": suggestions,
-        "history": {"file": filename, "sha256": sha256, "repaired": len(repairs)},
+        "file": prepared.filename, "sha256": prepared.sha256, "kind": prepared.kind, "repairs": repairs,
+        "suggestions": suggestions,
+        "history": {"file": prepared.filename, "sha256": prepared.sha256, "repaired": len(repairs)},
     })
-    root.imports[sha256] = resource_path(obj)
+    request.root.imports[prepared.sha256] = resource_path(obj)
     return ImportResult(obj, True, repairs, suggestions)
 
 

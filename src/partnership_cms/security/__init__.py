@@ -25,12 +25,18 @@ def csrf_applies(request):
     return True
 
 
-def includeme(config):
-    settings = config.registry.app_settings
-    # Production keeps the secret out of files: the environment wins.
+def session_secret(settings):
+    """The secret that signs sessions (and the import preview's confirmation).
+    Production keeps it out of files: the environment wins."""
     secret = os.environ.get("PCMS_SESSION_SECRET") or settings.session_secret
     if not secret:
         raise ValueError("Set PCMS_SESSION_SECRET (or partnership_cms.session_secret in the .ini file).")
+    return secret
+
+
+def includeme(config):
+    settings = config.registry.app_settings
+    secret = session_secret(settings)
     config.set_session_factory(SignedCookieSessionFactory(
         secret,
         cookie_name="pcms_session",
