@@ -62,7 +62,8 @@ class ImportView(BaseView):
 
     def _confirm(self):
         post = self.request.POST
-        filename, sha256, text = post.get("filename", ""), post.get("sha256", ""), post.get("text", "")
+        filename, sha256 = post.get("filename", ""), post.get("sha256", "")
+        text = _lines(post.get("text", ""))
         if not hmac.compare_digest(self._signature(filename, sha256, text), post.get("signature", "")):
             return self._failed(_("Förhandsgranskningen stämmer inte längre. Ladda upp filen igen."), 400)
         prepared = self._prepare(text, filename, sha256=sha256)
@@ -119,8 +120,8 @@ class ImportView(BaseView):
             "sections": sections,
             "repairs": [_change(c) for c in prepared.applied],
             "suggestions": [_change(c) for c in prepared.suggested],
-            "confirm": {"filename": prepared.filename, "sha256": prepared.sha256, "text": prepared.text,
-                        "signature": self._signature(prepared.filename, prepared.sha256, prepared.text)},
+            "confirm": {"filename": prepared.filename, "sha256": prepared.sha256, "text": _lines(prepared.text),
+                        "signature": self._signature(prepared.filename, prepared.sha256, _lines(prepared.text))},
         }
 
     def _show_result(self, filename, obj, created, repairs=(), suggestions=()):
@@ -135,6 +136,11 @@ class ImportView(BaseView):
 
     def percent(self, confidence):
         return f"{round(confidence * 100)} %"
+
+
+def _lines(text):
+    """``text`` with plain newlines: a browser sends a textarea's lines ended by CR LF."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _change(change):
