@@ -1,6 +1,7 @@
 """The database's evolve step: the app refuses to serve an empty or older
 database, naming the command that fixes it, and ``partnership-cms evolve``
 brings an older one up to date."""
+import datetime
 import os
 import shutil
 from contextlib import contextmanager
@@ -10,8 +11,9 @@ import transaction
 import ZODB
 
 import partnership_cms
-from conftest import PROJECT, make_app, make_settings, write_ini
+from conftest import PROJECT, Api, make_app, make_settings, write_ini
 from partnership_cms import cli, configure
+from partnership_cms.audit import verify_all
 from partnership_cms.content.models import ContentFolder, Root
 from partnership_cms.evolve import (
     APP_KEY,
@@ -319,3 +321,27 @@ def test_step_9_reindexes_text_with_swedish_stems(tmp_path, capsys):
         found = {root.catalog.path_by_docid[d] for d in text_query_ids(root.catalog, '"hogskolan"')}
         assert any(path.startswith("/proposals/") for path in found)
         assert any(path.startswith("/agreements/") for path in found)
+
+
+def test_pack_keeps_every_object_and_audit_entry_and_shrinks_the_file(tmp_path, capsys):
+    app = make_app(tmp_path)
+    api = Api(app)
+    seed = f"/proposals/ks-{datetime.date.today().year}-1"
+    draft = api.post("/proposals", {"@type": "Proposal", "title": "Ett utkast"}, user="officer",
+                     status=201).json["@id"].replace("http://localhost", "")
+    for n in range(15):  # old revisions of the draft to drop
+        api.patch(draft, {"background": f"Version {n}"}, user="officer")
+    api.transition(seed, "ks_propose", "ks_chair")
+    app.registry._zodb_databases[""].close()
+    with stored_root(tmp_path) as root:
+        paths = sorted(f"/{name}/{obj}" for name, folder in root.items() for obj, _ in folder.items())
+        entries = sum(1 for _ in root.audit_log.items())
+    size = (tmp_path / "Data.fs").stat().st_size
+
+    assert run_cli(tmp_path, "pack", "--days", "0") == 0
+    assert "Packed: revisions older than 0.0 days are gone" in capsys.readouterr().out
+    assert (tmp_path / "Data.fs").stat().st_size < size
+    with stored_root(tmp_path) as root:
+        assert sorted(f"/{name}/{obj}" for name, folder in root.items() for obj, _ in folder.items()) == paths
+        assert sum(1 for _ in root.audit_log.items()) == entries
+        assert verify_all(root).ok

@@ -215,6 +215,30 @@ def cmd_audit_checkpoint(args):
     return 0
 
 
+def cmd_pack(args):
+    """Drop the database's old object revisions (ZODB pack); every current object,
+    so every case and every audit entry, stays. FileStorage keeps its old file as Data.fs.old."""
+    registry = _registry(args.ini, check=True, advice=(
+        "FileStorage is packed by one process: stop the server for the pack (it takes seconds), "
+        "or pack through ZEO or RelStorage, which several processes share."))
+    days = registry.app_settings.pack_days if args.days is None else args.days
+    db = registry._zodb_databases[""]
+    before = _storage_size(db)
+    db.pack(days=days)
+    after = _storage_size(db)
+    sizes = f" ({before / 1e6:.1f} MB -> {after / 1e6:.1f} MB)" if before and after else ""
+    print(f"Packed: revisions older than {days} days are gone{sizes}.")
+    return 0
+
+
+def _storage_size(db):
+    """The storage's size in bytes where it can say (FileStorage), else 0."""
+    try:
+        return int(db.storage.getSize())
+    except (AttributeError, TypeError):
+        return 0
+
+
 def cmd_load_demo(args):
     registry = _registry(args.ini, check=True)
     with app_request(registry) as request:
@@ -300,6 +324,12 @@ def build_parser():
     p.add_argument("ini")
     p.add_argument("--output", metavar="FILE", help="write it to FILE instead of printing it")
     p.set_defaults(func=cmd_audit_checkpoint)
+
+    p = sub.add_parser("pack", help="drop old object revisions (every case and audit entry stays)")
+    p.add_argument("ini")
+    p.add_argument("--days", type=float, default=None,
+                   help="keep the revisions of the last DAYS days (default: partnership_cms.pack_days)")
+    p.set_defaults(func=cmd_pack)
 
     p = sub.add_parser("load-demo", help="create the demo users and the seed case")
     p.add_argument("ini")

@@ -67,6 +67,8 @@ class AppSettings:
     write_queue: bool = setting(True, asbool)
     # The absolute lifetime of a browser session (security/sessions.py); the idle one is above.
     session_max_seconds: int = setting(12 * 3600, asint)
+    # `partnership-cms pack` keeps the object revisions of this many days (undo and forensics).
+    pack_days: float = setting(7.0, asfloat)
     # Log-in throttling (security/throttle.py): failures before a 429, in a window of seconds.
     login_failures_per_account: int = setting(5, asint)
     login_failures_per_address: int = setting(20, asint)
