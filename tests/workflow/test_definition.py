@@ -385,6 +385,10 @@ def test_renaming_a_state_that_another_workflow_names_stops_start_up(tmp_path, b
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("id: justified", "id: approved").replace("[justified]", "[approved]")
                     .replace("to: justified", "to: approved"), encoding="utf-8")
+    # agreement.yaml names it too (approve's guard): renamed there, only proposal.yaml is left behind.
+    agreement = broken_workflows / "agreement.yaml"
+    agreement.write_text(agreement.read_text(encoding="utf-8").replace("[justified,", "[approved,"),
+                         encoding="utf-8")
     with pytest.raises(Exception) as info:
         start(tmp_path, broken_workflows)
     assert ("proposal.yaml: dispatch: guard deciding_decision_justified: parameter 'states': "

@@ -41,6 +41,11 @@ def _validate(request, schema, payload, *, partial, allow_system):
     system = {n for n in names if schema.by_name[n].system}
     if system and not allow_system:
         raise ContentInvalid({n: _("Fältet sätts av systemet och kan inte ändras.") for n in sorted(system)})
+    # An edit (partial) may not touch what was fixed when the object was made.
+    fixed = {n for n in names if schema.by_name[n].fixed}
+    if partial and fixed and not allow_system:
+        raise ContentInvalid({n: _("Fältet bestämdes när dokumentet skapades och kan inte ändras.")
+                              for n in sorted(fixed)})
     # JSON null clears an optional field; a required one cannot be cleared.
     cleared = {k for k, v in payload.items() if v is None and k not in system}
     # "" too: a partial (PATCH) schema would silently drop an emptied required field.

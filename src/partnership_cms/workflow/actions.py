@@ -11,9 +11,11 @@ from .. import dates
 from ..content.numbering import next_number
 from ..content.services import create_content, edit_content
 from ..events import AuditAction, ContentChanged, notify
+from ..interfaces import IWorkflows
 from ..schema.loader import to_json_value
+from .errors import GuardFailed
 from .guards import resolve
-from .params import ChoiceOf, FieldOf, TypeName
+from .params import ChoiceOf, FieldOf, TransitionOf, TypeName
 
 DEFAULT_DECISION_TEXT = {
     "refer_back": "Ärendet återremitteras.",
@@ -45,6 +47,8 @@ def create_decision(proposal, request, transition, data, *, decision_type: TypeN
         "outcome": outcome,
         "decision_text": text,
         "proposal": resource_path(proposal),
+        # Only a decision made here (or by a meeting) can approve an agreement: no client sets this.
+        "made_by": transition.id,
         "recipients": list(proposal.data.get("recipients", ())),
         "confidential": bool(proposal.data.get("confidential")),
     })
@@ -118,6 +122,46 @@ def apply_amendment(amendment, request, transition, data):
     amendment.data["applied_version"] = version + 1
 
 
+def approve_adopted_agreement(decision, request, transition, data, *,
+                              outcome: Annotated[str, ChoiceOf("outcome")],
+                              proposal_type: TypeName,
+                              agreement_field: Annotated[str, FieldOf("proposal_type")],
+                              agreement_type: TypeName,
+                              approve: Annotated[str, TransitionOf("agreement_type")]):
+    """A justified decision that adopted (``outcome``) a proposal whose
+    ``agreement_field`` names an agreement approves that agreement, in the same
+    transaction: the agreement names the decision and goes through its own
+    ``approve`` transition, performed by the system (``perform_entailed``), so
+    its guards, history and audit are the usual ones.
+
+    Approval waits for justering, not the meeting itself: a decision is not
+    carried out before its protocol is justified, and the guard
+    ``linked_to_adopted_decision`` holds the clerk's approval to the same rule.
+    An agreement that its guards still refuse (parties missing, say) stays a
+    draft: the clerk completes and approves it; the justering is not refused.
+    """
+    if decision.data.get("outcome") != outcome or not decision.data.get("made_by"):
+        return
+    proposal = resolve(decision, decision.data.get("proposal"))
+    if proposal is None or proposal.type_name != proposal_type:
+        return
+    agreement = resolve(decision, proposal.data.get(agreement_field))
+    workflows = request.registry.getUtility(IWorkflows)
+    if (agreement is None or agreement.type_name != agreement_type
+            or agreement.state not in workflows.definition(agreement_type).transitions[approve].from_states):
+        return  # no agreement, or approved already
+    path = resource_path(decision)
+    label = f"{decision.data.get('body')} § {decision.data.get('paragraph')}"
+    if agreement.data.get("decision") != path:
+        edit_content(request, agreement, {"decision": path}, allow_system=True,
+                     reason=f"Godkänt genom beslut {label}")
+    try:
+        workflows.perform_entailed(request, agreement, approve, cause=path,
+                                   comment=f"Godkänt genom beslut {label}, justerat.")
+    except GuardFailed:
+        pass  # the clerk approves it by hand once it is complete
+
+
 def link_to_agreement(amendment, request, transition, data):
     """Record on the amended object that this amendment exists."""
     target = resolve(amendment, amendment.data.get("amends"))
@@ -136,5 +180,6 @@ def includeme(config):
         ("record_termination", record_termination),
         ("apply_amendment", apply_amendment),
         ("link_to_agreement", link_to_agreement),
+        ("approve_adopted_agreement", approve_adopted_agreement),
     ]:
         config.add_workflow_action(name, fn)

@@ -304,6 +304,9 @@ def _ref_problem(ref, value, params, definition, definitions, schemas):
             return "must be a non-empty list of states"
         unknown = [v for v in value if v not in states]
         return f"unknown states {unknown} of {type_name}" if unknown else None
+    if ref.kind == "transition":
+        transitions = definitions[type_name].transitions
+        return None if value in transitions else f"unknown transition {value!r} of {type_name}"
     if ref.kind == "choice":
         return None if value in choices else f"{value!r} is not a choice of {type_name}.{ref.field}"
     if ref.kind == "field":

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 from typing import Annotated
 
-from pyramid.traversal import find_resource, find_root
+from pyramid.traversal import find_resource, find_root, resource_path
 
 from ..i18n import _
 from ..schema import get_schemas
@@ -78,19 +78,40 @@ def appeal_period_ended(context, request, data, *, field: Annotated[str, FieldOf
     return []
 
 
+def approving_decision(agreement, decision_type, outcome, proposal_type):
+    """The decision that would approve ``agreement``: the one it names, else the
+    one that adopted (``outcome``) the proposal it names; None if neither."""
+    decision = resolve(agreement, agreement.data.get("decision"))
+    if decision is not None and decision.type_name == decision_type:
+        return decision
+    proposal = resolve(agreement, agreement.data.get("proposal"))
+    if proposal is not None and proposal.type_name == proposal_type:
+        return deciding_decision(proposal, decision_type, outcome)
+    return None
+
+
 def linked_to_adopted_decision(context, request, data, *, decision_type: TypeName,
                                outcome: Annotated[str, ChoiceOf("outcome", "decision_type")],
+                               states: Annotated[list, StatesOf("decision_type")],
                                proposal_type: TypeName,
-                               proposal_states: Annotated[list, StatesOf("proposal_type")]):
-    """An agreement is approved by a decision with ``outcome``, directly or
-    through its proposal in one of ``proposal_states``."""
-    decision = resolve(context, context.data.get("decision"))
-    if decision is not None and decision.type_name == decision_type and decision.data.get("outcome") == outcome:
-        return []
-    proposal = resolve(context, context.data.get("proposal"))
-    if proposal is not None and proposal.type_name == proposal_type and proposal.state in proposal_states:
-        return []
-    return [_("Avtalet är inte kopplat till ett beslut om bifall.")]
+                               agreement_field: Annotated[str, FieldOf("proposal_type")]):
+    """An agreement is approved only by a decision that a proposal's transition
+    made (``made_by``: no client can set it, so a decision registered by hand
+    never approves), with ``outcome``, whose protocol is justified (in one of
+    ``states``), on a proposal whose ``agreement_field`` names this agreement.
+    The decision is the one the agreement names, or its proposal's deciding one."""
+    decision = approving_decision(context, decision_type, outcome, proposal_type)
+    if decision is None or decision.data.get("outcome") != outcome:
+        return [_("Avtalet är inte kopplat till ett beslut om bifall.")]
+    if not decision.data.get("made_by"):
+        return [_("Beslutet är inte fattat i ärendets behandling och kan inte godkänna avtalet.")]
+    proposal = resolve(decision, decision.data.get("proposal"))
+    if proposal is None or proposal.data.get(agreement_field) != resource_path(context):
+        return [_("Beslutet gäller inte detta avtal.")]
+    if decision.state not in states:
+        return [_("Protokollet för beslutet ${title} (§ ${paragraph}) är inte justerat.",
+                  mapping={"title": decision.title, "paragraph": str(decision.data.get("paragraph"))})]
+    return []
 
 
 def all_parties_signed(context, request, data):
