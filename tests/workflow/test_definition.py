@@ -393,3 +393,14 @@ def test_renaming_a_state_that_another_workflow_names_stops_start_up(tmp_path, b
         start(tmp_path, broken_workflows)
     assert ("proposal.yaml: dispatch: guard deciding_decision_justified: parameter 'states': "
             "unknown states ['justified'] of Decision") in str(info.value)
+
+
+def test_not_by_names_transitions_of_the_same_workflow():
+    definition = raw()
+    definition["transitions"].append({"id": "check", "title": "Kontrollera", "from": ["draft"], "to": "done",
+                                      "roles": ["clerk"], "not_by": ["finish"]})
+    assert parse_definition(SOURCE, definition, GUARDS, ACTIONS).transitions["check"].not_by == ("finish",)
+    transition(definition, "check")["not_by"] = ["submit"]
+    assert "check: not_by: unknown transition 'submit'" in str(refused(definition))
+    transition(definition, "check")["not_by"] = "finish"
+    assert "not_by must be a list" in str(refused(definition))

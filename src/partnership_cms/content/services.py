@@ -33,6 +33,12 @@ class ContentInvalid(ServiceError):
         super().__init__(_("Uppgifterna är inte giltiga."), errors, invalid)
 
 
+class SharingRefused(ServiceError):
+    """A local role change that would break four eyes (see ``set_local_role``)."""
+
+    code = "not_allowed"
+
+
 def _validate(request, schema, payload, *, partial, allow_system):
     names = set(payload)
     unknown = names - set(schema.by_name)
@@ -134,7 +140,11 @@ def object_path(obj):
 
 
 def set_local_role(request, obj, login, role, granted):
-    """Grant or revoke a local role (Owner, Adjuster) of ``login`` on ``obj``."""
+    """Grant or revoke a local role (Owner, Adjuster) of ``login`` on ``obj``.
+
+    Nobody grants a role to themselves, and the creator's Owner role is never
+    revoked (SharingRefused). Returns whether anything changed.
+    """
     if role not in LOCAL_ROLES:
         raise ContentInvalid({"role": _("Okänd roll. Välj en av: ${roles}.",
                                         mapping={"roles": ", ".join(LOCAL_ROLES)})})
@@ -143,6 +153,13 @@ def set_local_role(request, obj, login, role, granted):
     roles = set(obj.local_roles.get(login, ()))
     if (role in roles) == granted:
         return False
+    # Four eyes: a role is always given by someone else (a director who made
+    # themselves Owner could submit and approve alone), and the case's creator
+    # stays its Owner: it is whose work the case is.
+    if granted and login == request.authenticated_userid:
+        raise SharingRefused(_("Du kan inte ge dig själv en roll."))
+    if not granted and role == "Owner" and login == obj.creator:
+        raise SharingRefused(_("Den som skapade dokumentet är alltid dess ägare."))
     roles = roles | {role} if granted else roles - {role}
     if roles:
         obj.local_roles[login] = tuple(sorted(roles))

@@ -215,7 +215,21 @@ class Workflows:
         return data
 
     def _guard_problems(self, request, context, t, data):
-        problems = []
+        problems = self._four_eyes_problems(request, context, t)
         for step in t.guards:
             problems.extend(self.guards[step.name](context, request, data, **step.params))
+        return problems
+
+    def _four_eyes_problems(self, request, context, t):
+        """The transition's ``not_by`` rule: whoever performed the latest of
+        those transitions on this object (its history says) may not perform this one."""
+        user = request.authenticated_userid
+        transitions = self.definitions[context.type_name].transitions
+        problems = []
+        for earlier in t.not_by:
+            actor = next((e.get("actor") for e in reversed(context.history) if e.get("action") == earlier), None)
+            if user and actor == user:
+                problems.append(_("Du utförde själv '${earlier}' och får därför inte utföra '${transition}': "
+                                  "det ska göras av någon annan.",
+                                  mapping={"earlier": transitions[earlier].title, "transition": t.title}))
         return problems
