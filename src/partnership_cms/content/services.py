@@ -18,6 +18,7 @@ from ..i18n import _
 from ..interfaces import IWorkflows
 from ..schema import get_schemas
 from ..schema.loader import from_colander_value, to_json_value
+from ..security.permissions import VIEW
 from ..security.roles import LOCAL_ROLES
 from .models import Content
 from .numbering import number_and_name
@@ -70,7 +71,10 @@ def _validate(request, schema, payload, *, partial, allow_system):
 
 
 def _check_references(request, schema, values):
-    """A reference must name an existing object of the declared type."""
+    """A reference must name an existing object of the declared type that the
+    user may view. A missing and a forbidden object get the same answer, so
+    that nobody learns which paths exist. System fields are the system's own
+    links (a decision's proposal) and need no view permission."""
     errors = {}
     for name, value in values.items():
         spec = schema.by_name[name]
@@ -80,7 +84,8 @@ def _check_references(request, schema, values):
             target = find_resource(request.root, value)
         except (KeyError, ValueError):
             target = None
-        if not isinstance(target, Content) or spec.target not in ("*", target.type_name):
+        if (not isinstance(target, Content) or spec.target not in ("*", target.type_name)
+                or not (spec.system or request.has_permission(VIEW, target))):
             errors[name] = _("Hittar inget dokument av typen ${type} på ${path}.",
                              mapping={"type": spec.target, "path": value})
     if errors:
