@@ -140,6 +140,18 @@ def edit_content(request, obj, payload, *, allow_system=False, reason=None):
     return changes
 
 
+def check_edit(request, obj, payload):
+    """Validate ``payload`` as the current user's edit of ``obj`` (``edit_content``
+    without ``allow_system``), changing nothing: raise ContentInvalid or return the values.
+
+    An amendment's changes are checked so, at its submit and when applied.
+    """
+    schema = get_schemas(request.registry)[obj.type_name]
+    values = _validate(request, schema, payload, partial=True, allow_system=False)
+    _check_references(request, schema, values)
+    return values
+
+
 def object_path(obj):
     return resource_path(obj)
 

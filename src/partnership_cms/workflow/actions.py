@@ -9,10 +9,11 @@ from pyramid.traversal import resource_path
 
 from .. import dates
 from ..content.numbering import next_number
-from ..content.services import create_content, edit_content
+from ..content.services import check_edit, create_content, edit_content
 from ..events import AuditAction, ContentChanged, notify
 from ..interfaces import IWorkflows
 from ..schema.loader import to_json_value
+from .amending import amended_payload
 from .errors import GuardFailed
 from .guards import resolve
 from .params import ChoiceOf, FieldOf, TransitionOf, TypeName
@@ -94,28 +95,18 @@ def record_termination(agreement, request, transition, data):
 
 
 def apply_amendment(amendment, request, transition, data):
-    """Make the amended agreement's next version; every earlier version stays readable."""
+    """Make the amended agreement's next version; every earlier version stays readable.
+
+    The changes are checked again as the clerk's edit of the agreement
+    (``check_edit``): the agreement may have changed since the submit. A
+    refusal (ContentInvalid, 422) aborts the whole transition.
+    """
     agreement = resolve(amendment, amendment.data.get("amends"))
+    changes = amended_payload(agreement, amendment.data.get("changes", ()))
+    check_edit(request, agreement, changes)
     version = agreement.data.get("version") or 1
     agreement.versions.append({"version": version, "data": dict(agreement.data),
                                "replaced_by": resource_path(amendment)})
-    changes = {}
-    for change in amendment.data.get("changes", ()):
-        field, operation, text = change["field"], change["operation"], change.get("text") or ""
-        current = changes.get(field, agreement.data.get(field))
-        if isinstance(current, list):
-            if operation == "insert":
-                changes[field] = list(current) + [text]
-            elif operation == "delete":
-                changes[field] = [item for item in current if item != text]
-            else:
-                changes[field] = [text]
-        elif operation == "insert":
-            changes[field] = f"{current}\n\n{text}" if current else text
-        elif operation == "delete":
-            changes[field] = ""
-        else:
-            changes[field] = text
     changes["version"] = version + 1
     edit_content(request, agreement, changes, allow_system=True,
                  reason=f"Ändring {amendment.title} tillämpad")

@@ -14,9 +14,11 @@ from typing import Annotated
 
 from pyramid.traversal import find_resource, find_root, resource_path
 
+from ..content.services import ContentInvalid, check_edit
 from ..i18n import _
 from ..schema import get_schemas
 from ..security.policy import roles_in_context
+from .amending import amended_payload
 from .params import ChoiceOf, FieldOf, RolesByChoice, StateOf, StatesOf, TypeName
 
 
@@ -134,6 +136,27 @@ def amends_agreement(context, request, data, *, target_type: TypeName,
     return []
 
 
+def changes_fit_target(context, request, data, *, target: Annotated[str, FieldOf()],
+                       changes: Annotated[str, FieldOf()]):
+    """The ``changes`` an amendment makes to the object its ``target`` field
+    names are an edit the user could make to it: each names a field its
+    schema lets a user edit and gives it a value that field accepts."""
+    obj = resolve(context, context.data.get(target))
+    if obj is None:
+        return []  # nothing amended: `complete` and `amends_agreement` say so
+    try:
+        check_edit(request, obj, amended_payload(obj, context.data.get(changes) or ()))
+    except ContentInvalid as e:
+        fields = get_schemas(request.registry)[obj.type_name].by_name
+        problems = []
+        for name, message in sorted(e.rendered(request)[1].items()):
+            spec = fields.get(name.split(".")[0])
+            problems.append(_("Ändringen av ${field} går inte att göra: ${problem}",
+                              mapping={"field": spec.title if spec else name, "problem": message}))
+        return problems
+    return []
+
+
 def includeme(config):
     for name, fn in [
         ("complete", complete),
@@ -143,5 +166,6 @@ def includeme(config):
         ("linked_to_adopted_decision", linked_to_adopted_decision),
         ("all_parties_signed", all_parties_signed),
         ("amends_agreement", amends_agreement),
+        ("changes_fit_target", changes_fit_target),
     ]:
         config.add_workflow_guard(name, fn)
