@@ -3,6 +3,7 @@
 An action runs after the state has changed and before the history and audit
 entries are written, so the entry describes the object as the action left it.
 """
+import contextlib
 from typing import Annotated
 
 from pyramid.traversal import resource_path
@@ -146,11 +147,9 @@ def approve_adopted_agreement(decision, request, transition, data, *,
     if agreement.data.get("decision") != path:
         edit_content(request, agreement, {"decision": path}, allow_system=True,
                      reason=f"Godkänt genom beslut {label}")
-    try:
+    with contextlib.suppress(GuardFailed):  # the clerk approves it by hand once it is complete
         workflows.perform_entailed(request, agreement, approve, cause=path,
                                    comment=f"Godkänt genom beslut {label}, justerat.")
-    except GuardFailed:
-        pass  # the clerk approves it by hand once it is complete
 
 
 def link_to_agreement(amendment, request, transition, data):

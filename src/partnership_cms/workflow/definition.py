@@ -205,14 +205,19 @@ def parse_definition(source, raw, guards, actions, schemas=None):
             comment=comment, data_fields=data_fields, on_worklist=bool(rt.get("worklist", True)),
             not_by=_not_by(source, tid, rt.get("not_by")),
         )
-    for t in transitions.values():
-        unknown = [n for n in t.not_by if n not in transitions]
-        if unknown:
-            raise WorkflowDefinitionError(source, t.id, f"not_by: unknown transition {unknown[0]!r}")
+    _check_not_by(source, transitions)
 
     _check_graph(source, raw["initial"], states, transitions)
     return WorkflowDefinition(raw["type"], raw["initial"], _roles(source, "add_roles", raw.get("add_roles")),
                               states, transitions, source)
+
+
+def _check_not_by(source, transitions):
+    """``not_by`` names transitions of the same workflow."""
+    for t in transitions.values():
+        unknown = [n for n in t.not_by if n not in transitions]
+        if unknown:
+            raise WorkflowDefinitionError(source, t.id, f"not_by: unknown transition {unknown[0]!r}")
 
 
 def _check_graph(source, initial, states, transitions):
