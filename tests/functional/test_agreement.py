@@ -5,8 +5,11 @@ import datetime
 
 
 def adopt_seed_case(api, seed_url):
+    """KS adopts the seed case and its chair justifies the decision, which approves the agreement."""
     api.transition(seed_url, "ks_adopt", "ks_chair", meeting_date="2026-10-01")
     doc = api.get(seed_url, user="clerk").json
+    decision = doc["links"]["decisions"][-1].replace("http://localhost", "")
+    api.transition(decision, "justify", "ks_chair", justified_on="2026-10-05")
     return doc["links"]["agreement"].replace("http://localhost", "")
 
 
@@ -15,13 +18,11 @@ def test_agreement_needs_an_adopted_decision(api, seed_url):
     res = api.transition(agreement, "approve", "clerk", status=422)
     assert "inte kopplat till ett beslut om bifall" in res.json["message"]
     adopt_seed_case(api, seed_url)
-    api.transition(agreement, "approve", "clerk")
     assert api.get(agreement).json["review_state"] == "approved"  # public now
 
 
 def test_sign_amend_and_terminate(api, seed_url):
     agreement = adopt_seed_case(api, seed_url)
-    api.transition(agreement, "approve", "clerk")
     parties = api.get(agreement).json["parties"]
     res = api.transition(agreement, "sign", "clerk", status=422,
                          signatures=[{"party": parties[0], "signed_on": "2026-10-10"}])

@@ -81,7 +81,9 @@ def test_anonymous_sees_only_public_documents(app, api, seed_url):
     api.transition(decision, "justify", "ks_chair", justified_on="2026-10-02")
     res = webtest.TestApp(app).get("/")
     rows = [tr.get_text(" ", strip=True) for tr in res.html.select("main tbody tr")]
-    assert len(rows) == 2 and any("KS § 1" in row for row in rows)
+    # The justified decision, and the agreement it approved (issue 10, item 1): public now.
+    assert len(rows) == 3 and any("KS § 1" in row for row in rows)
+    assert any(row.startswith("Avtal") and "Godkänt" in row for row in rows)
     assert "Hemligt utkast" not in res.text
 
 

@@ -385,7 +385,22 @@ def test_renaming_a_state_that_another_workflow_names_stops_start_up(tmp_path, b
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("id: justified", "id: approved").replace("[justified]", "[approved]")
                     .replace("to: justified", "to: approved"), encoding="utf-8")
+    # agreement.yaml names it too (approve's guard): renamed there, only proposal.yaml is left behind.
+    agreement = broken_workflows / "agreement.yaml"
+    agreement.write_text(agreement.read_text(encoding="utf-8").replace("[justified,", "[approved,"),
+                         encoding="utf-8")
     with pytest.raises(Exception) as info:
         start(tmp_path, broken_workflows)
     assert ("proposal.yaml: dispatch: guard deciding_decision_justified: parameter 'states': "
             "unknown states ['justified'] of Decision") in str(info.value)
+
+
+def test_not_by_names_transitions_of_the_same_workflow():
+    definition = raw()
+    definition["transitions"].append({"id": "check", "title": "Kontrollera", "from": ["draft"], "to": "done",
+                                      "roles": ["clerk"], "not_by": ["finish"]})
+    assert parse_definition(SOURCE, definition, GUARDS, ACTIONS).transitions["check"].not_by == ("finish",)
+    transition(definition, "check")["not_by"] = ["submit"]
+    assert "check: not_by: unknown transition 'submit'" in str(refused(definition))
+    transition(definition, "check")["not_by"] = "finish"
+    assert "not_by must be a list" in str(refused(definition))

@@ -18,6 +18,7 @@ from ..i18n import _
 from ..interfaces import IWorkflows
 from ..schema import get_schemas
 from ..schema.loader import from_colander_value, to_json_value
+from ..security.permissions import VIEW
 from ..security.roles import LOCAL_ROLES
 from .models import Content
 from .numbering import number_and_name
@@ -33,6 +34,12 @@ class ContentInvalid(ServiceError):
         super().__init__(_("Uppgifterna är inte giltiga."), errors, invalid)
 
 
+class SharingRefused(ServiceError):
+    """A local role change that would break four eyes (see ``set_local_role``)."""
+
+    code = "not_allowed"
+
+
 def _validate(request, schema, payload, *, partial, allow_system):
     names = set(payload)
     unknown = names - set(schema.by_name)
@@ -41,6 +48,11 @@ def _validate(request, schema, payload, *, partial, allow_system):
     system = {n for n in names if schema.by_name[n].system}
     if system and not allow_system:
         raise ContentInvalid({n: _("Fältet sätts av systemet och kan inte ändras.") for n in sorted(system)})
+    # An edit (partial) may not touch what was fixed when the object was made.
+    fixed = {n for n in names if schema.by_name[n].fixed}
+    if partial and fixed and not allow_system:
+        raise ContentInvalid({n: _("Fältet bestämdes när dokumentet skapades och kan inte ändras.")
+                              for n in sorted(fixed)})
     # JSON null clears an optional field; a required one cannot be cleared.
     cleared = {k for k, v in payload.items() if v is None and k not in system}
     # "" too: a partial (PATCH) schema would silently drop an emptied required field.
@@ -59,7 +71,10 @@ def _validate(request, schema, payload, *, partial, allow_system):
 
 
 def _check_references(request, schema, values):
-    """A reference must name an existing object of the declared type."""
+    """A reference must name an existing object of the declared type that the
+    user may view. A missing and a forbidden object get the same answer, so
+    that nobody learns which paths exist. System fields are the system's own
+    links (a decision's proposal) and need no view permission."""
     errors = {}
     for name, value in values.items():
         spec = schema.by_name[name]
@@ -69,7 +84,8 @@ def _check_references(request, schema, values):
             target = find_resource(request.root, value)
         except (KeyError, ValueError):
             target = None
-        if not isinstance(target, Content) or spec.target not in ("*", target.type_name):
+        if (not isinstance(target, Content) or spec.target not in ("*", target.type_name)
+                or not (spec.system or request.has_permission(VIEW, target))):
             errors[name] = _("Hittar inget dokument av typen ${type} på ${path}.",
                              mapping={"type": spec.target, "path": value})
     if errors:
@@ -132,12 +148,28 @@ def edit_content(request, obj, payload, *, allow_system=False, reason=None):
     return changes
 
 
+def check_edit(request, obj, payload):
+    """Validate ``payload`` as the current user's edit of ``obj`` (``edit_content``
+    without ``allow_system``), changing nothing: raise ContentInvalid or return the values.
+
+    An amendment's changes are checked so, at its submit and when applied.
+    """
+    schema = get_schemas(request.registry)[obj.type_name]
+    values = _validate(request, schema, payload, partial=True, allow_system=False)
+    _check_references(request, schema, values)
+    return values
+
+
 def object_path(obj):
     return resource_path(obj)
 
 
 def set_local_role(request, obj, login, role, granted):
-    """Grant or revoke a local role (Owner, Adjuster) of ``login`` on ``obj``."""
+    """Grant or revoke a local role (Owner, Adjuster) of ``login`` on ``obj``.
+
+    Nobody grants a role to themselves, and the creator's Owner role is never
+    revoked (SharingRefused). Returns whether anything changed.
+    """
     if role not in LOCAL_ROLES:
         raise ContentInvalid({"role": _("Okänd roll. Välj en av: ${roles}.",
                                         mapping={"roles": ", ".join(LOCAL_ROLES)})})
@@ -146,6 +178,13 @@ def set_local_role(request, obj, login, role, granted):
     roles = set(obj.local_roles.get(login, ()))
     if (role in roles) == granted:
         return False
+    # Four eyes: a role is always given by someone else (a director who made
+    # themselves Owner could submit and approve alone), and the case's creator
+    # stays its Owner: it is whose work the case is.
+    if granted and login == request.authenticated_userid:
+        raise SharingRefused(_("Du kan inte ge dig själv en roll."))
+    if not granted and role == "Owner" and login == obj.creator:
+        raise SharingRefused(_("Den som skapade dokumentet är alltid dess ägare."))
     roles = roles | {role} if granted else roles - {role}
     if roles:
         obj.local_roles[login] = tuple(sorted(roles))

@@ -16,6 +16,9 @@ A schema file looks like::
       - name: dnr
         type: string
         system: true            # set by the system, never by a client
+      - name: outcome
+        type: string
+        fixed: true             # given when the object is made, never changed after
 
 Field types: string, text, date, integer, boolean, choice (with ``choices``),
 list (with ``item``: a scalar type name or a list of sub-fields), reference
@@ -36,7 +39,7 @@ from .typedef import PRESENTATION_KEYS, Presentation, default_presentation, pars
 SCALAR_TYPES = {"string", "text", "date", "integer", "boolean", "choice", "reference"}
 FIELD_TYPES = SCALAR_TYPES | {"list"}
 FIELD_KEYS = {
-    "name", "type", "title", "required", "complete", "system", "max_length",
+    "name", "type", "title", "required", "complete", "system", "fixed", "max_length",
     "choices", "item", "target", "min", "max", "default", "description",
 }
 DEFAULT_MAX_LENGTH = {"string": 300, "text": 50_000, "reference": 300}
@@ -59,6 +62,9 @@ class FieldSpec:
     required: bool = False
     complete: bool = False
     system: bool = False
+    # Given when the object is made and never edited after: what a meeting
+    # decided (a decision's body, outcome, votes) is not a clerk's to change.
+    fixed: bool = False
     max_length: int | None = None
     choices: dict = field(default_factory=dict)  # value -> {sv, en}
     item: FieldSpec | list[FieldSpec] | None = None
@@ -156,8 +162,10 @@ class TypeSchema:
     def by_name(self):
         return {f.name: f for f in self.fields}
 
-    def editable_fields(self):
-        return [f for f in self.fields if not f.system]
+    def editable_fields(self, *, editing=False):
+        """The fields a client may give: when creating, all but the system
+        fields; when ``editing`` an existing object, not the ``fixed`` ones either."""
+        return [f for f in self.fields if not f.system and not (editing and f.fixed)]
 
     def colander_schema(self, names=None, *, partial=False):
         """A colander mapping over the editable fields (or the named ones)."""
@@ -198,6 +206,7 @@ def parse_field(source, raw, *, prefix=""):
         required=bool(raw.get("required", False)),
         complete=bool(raw.get("complete", False)),
         system=bool(raw.get("system", False)),
+        fixed=bool(raw.get("fixed", False)),
         max_length=raw.get("max_length"),
         target=raw.get("target"),
         min=raw.get("min"),

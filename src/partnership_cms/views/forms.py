@@ -32,7 +32,7 @@ from .formkit import (
 class EditView(FormPage):
     def _form(self):
         schema = get_schemas(self.request.registry)[self.context.type_name]
-        self.specs = schema.editable_fields()
+        self.specs = schema.editable_fields(editing=True)
         return build_form(self, self.specs, action=self.url(self.context, "edit"),
                           button=_("Spara"), formid="edit-form", current=self.context.data)
 

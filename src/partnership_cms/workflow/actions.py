@@ -3,17 +3,21 @@
 An action runs after the state has changed and before the history and audit
 entries are written, so the entry describes the object as the action left it.
 """
+import contextlib
 from typing import Annotated
 
 from pyramid.traversal import resource_path
 
 from .. import dates
 from ..content.numbering import next_number
-from ..content.services import create_content, edit_content
+from ..content.services import check_edit, create_content, edit_content
 from ..events import AuditAction, ContentChanged, notify
+from ..interfaces import IWorkflows
 from ..schema.loader import to_json_value
+from .amending import amended_payload
+from .errors import GuardFailed
 from .guards import resolve
-from .params import ChoiceOf, FieldOf, TypeName
+from .params import ChoiceOf, FieldOf, TransitionOf, TypeName
 
 DEFAULT_DECISION_TEXT = {
     "refer_back": "Ärendet återremitteras.",
@@ -45,6 +49,8 @@ def create_decision(proposal, request, transition, data, *, decision_type: TypeN
         "outcome": outcome,
         "decision_text": text,
         "proposal": resource_path(proposal),
+        # Only a decision made here (or by a meeting) can approve an agreement: no client sets this.
+        "made_by": transition.id,
         "recipients": list(proposal.data.get("recipients", ())),
         "confidential": bool(proposal.data.get("confidential")),
     })
@@ -90,32 +96,60 @@ def record_termination(agreement, request, transition, data):
 
 
 def apply_amendment(amendment, request, transition, data):
-    """Make the amended agreement's next version; every earlier version stays readable."""
+    """Make the amended agreement's next version; every earlier version stays readable.
+
+    The changes are checked again as the clerk's edit of the agreement
+    (``check_edit``): the agreement may have changed since the submit. A
+    refusal (ContentInvalid, 422) aborts the whole transition.
+    """
     agreement = resolve(amendment, amendment.data.get("amends"))
+    changes = amended_payload(agreement, amendment.data.get("changes", ()))
+    check_edit(request, agreement, changes)
     version = agreement.data.get("version") or 1
     agreement.versions.append({"version": version, "data": dict(agreement.data),
                                "replaced_by": resource_path(amendment)})
-    changes = {}
-    for change in amendment.data.get("changes", ()):
-        field, operation, text = change["field"], change["operation"], change.get("text") or ""
-        current = changes.get(field, agreement.data.get(field))
-        if isinstance(current, list):
-            if operation == "insert":
-                changes[field] = list(current) + [text]
-            elif operation == "delete":
-                changes[field] = [item for item in current if item != text]
-            else:
-                changes[field] = [text]
-        elif operation == "insert":
-            changes[field] = f"{current}\n\n{text}" if current else text
-        elif operation == "delete":
-            changes[field] = ""
-        else:
-            changes[field] = text
     changes["version"] = version + 1
     edit_content(request, agreement, changes, allow_system=True,
                  reason=f"Ändring {amendment.title} tillämpad")
     amendment.data["applied_version"] = version + 1
+
+
+def approve_adopted_agreement(decision, request, transition, data, *,
+                              outcome: Annotated[str, ChoiceOf("outcome")],
+                              proposal_type: TypeName,
+                              agreement_field: Annotated[str, FieldOf("proposal_type")],
+                              agreement_type: TypeName,
+                              approve: Annotated[str, TransitionOf("agreement_type")]):
+    """A justified decision that adopted (``outcome``) a proposal whose
+    ``agreement_field`` names an agreement approves that agreement, in the same
+    transaction: the agreement names the decision and goes through its own
+    ``approve`` transition, performed by the system (``perform_entailed``), so
+    its guards, history and audit are the usual ones.
+
+    Approval waits for justering, not the meeting itself: a decision is not
+    carried out before its protocol is justified, and the guard
+    ``linked_to_adopted_decision`` holds the clerk's approval to the same rule.
+    An agreement that its guards still refuse (parties missing, say) stays a
+    draft: the clerk completes and approves it; the justering is not refused.
+    """
+    if decision.data.get("outcome") != outcome or not decision.data.get("made_by"):
+        return
+    proposal = resolve(decision, decision.data.get("proposal"))
+    if proposal is None or proposal.type_name != proposal_type:
+        return
+    agreement = resolve(decision, proposal.data.get(agreement_field))
+    workflows = request.registry.getUtility(IWorkflows)
+    if (agreement is None or agreement.type_name != agreement_type
+            or agreement.state not in workflows.definition(agreement_type).transitions[approve].from_states):
+        return  # no agreement, or approved already
+    path = resource_path(decision)
+    label = f"{decision.data.get('body')} § {decision.data.get('paragraph')}"
+    if agreement.data.get("decision") != path:
+        edit_content(request, agreement, {"decision": path}, allow_system=True,
+                     reason=f"Godkänt genom beslut {label}")
+    with contextlib.suppress(GuardFailed):  # the clerk approves it by hand once it is complete
+        workflows.perform_entailed(request, agreement, approve, cause=path,
+                                   comment=f"Godkänt genom beslut {label}, justerat.")
 
 
 def link_to_agreement(amendment, request, transition, data):
@@ -136,5 +170,6 @@ def includeme(config):
         ("record_termination", record_termination),
         ("apply_amendment", apply_amendment),
         ("link_to_agreement", link_to_agreement),
+        ("approve_adopted_agreement", approve_adopted_agreement),
     ]:
         config.add_workflow_action(name, fn)

@@ -25,7 +25,8 @@ from .params import Ref
 
 COMMENT_RULES = {"required", "optional"}
 STATE_KEYS = {"id", "title", "final", "permissions", "worklist"}
-TRANSITION_KEYS = {"id", "title", "from", "to", "roles", "guards", "actions", "comment", "data", "worklist"}
+TRANSITION_KEYS = {"id", "title", "from", "to", "roles", "guards", "actions", "comment", "data", "worklist",
+                   "not_by"}
 
 
 class WorkflowDefinitionError(Exception):
@@ -65,6 +66,8 @@ class Transition:
     comment: str
     data_fields: list  # of FieldSpec
     on_worklist: bool = True  # false for side exits (withdraw): they put nothing on a worklist
+    # Four eyes: transitions of the same workflow whose (latest) performer may not perform this one.
+    not_by: tuple = ()
 
     def data_schema(self):
         """A colander schema for the data this transition takes."""
@@ -115,6 +118,15 @@ def _steps(source, name, raw, known, kind):
             raise WorkflowDefinitionError(source, name, f"unknown {kind} {step.name!r}")
         steps.append(step)
     return tuple(steps)
+
+
+def _not_by(source, tid, raw):
+    """``not_by: [submit]``: the transitions whose performer may not perform this one."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(n, str) and n for n in raw):
+        raise WorkflowDefinitionError(source, tid, "not_by must be a list of transition ids, e.g. [submit]")
+    return tuple(raw)
 
 
 def _data_field(source, tid, raw, schemas):
@@ -191,11 +203,21 @@ def parse_definition(source, raw, guards, actions, schemas=None):
             guards=_steps(source, tid, rt.get("guards"), guards, "guard"),
             actions=_steps(source, tid, rt.get("actions"), actions, "action"),
             comment=comment, data_fields=data_fields, on_worklist=bool(rt.get("worklist", True)),
+            not_by=_not_by(source, tid, rt.get("not_by")),
         )
+    _check_not_by(source, transitions)
 
     _check_graph(source, raw["initial"], states, transitions)
     return WorkflowDefinition(raw["type"], raw["initial"], _roles(source, "add_roles", raw.get("add_roles")),
                               states, transitions, source)
+
+
+def _check_not_by(source, transitions):
+    """``not_by`` names transitions of the same workflow."""
+    for t in transitions.values():
+        unknown = [n for n in t.not_by if n not in transitions]
+        if unknown:
+            raise WorkflowDefinitionError(source, t.id, f"not_by: unknown transition {unknown[0]!r}")
 
 
 def _check_graph(source, initial, states, transitions):
@@ -304,6 +326,9 @@ def _ref_problem(ref, value, params, definition, definitions, schemas):
             return "must be a non-empty list of states"
         unknown = [v for v in value if v not in states]
         return f"unknown states {unknown} of {type_name}" if unknown else None
+    if ref.kind == "transition":
+        transitions = definitions[type_name].transitions
+        return None if value in transitions else f"unknown transition {value!r} of {type_name}"
     if ref.kind == "choice":
         return None if value in choices else f"{value!r} is not a choice of {type_name}.{ref.field}"
     if ref.kind == "field":

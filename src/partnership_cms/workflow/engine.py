@@ -97,6 +97,31 @@ class Workflows:
         Raises UnknownTransition, NotAllowed, NotAvailable, InvalidData or
         GuardFailed; nothing is changed then.
         """
+        t = self._leaving(context, transition_id)
+        if not request.has_permission(transition_permission(t.id), context):
+            raise NotAllowed(_("Du har inte behörighet att utföra '${transition}'.",
+                               mapping={"transition": t.title}))
+        payload = dict(payload or {})
+        comment = self._comment(t, payload.pop("comment", ""))
+        data = self._deserialize(t, payload)
+        return self._apply(request, context, t, data, comment=comment,
+                           roles=sorted(set(t.roles) & roles_in_context(request, context)))
+
+    def perform_entailed(self, request, context, transition_id, *, cause, comment):
+        """Perform a transition that another one entails, as the system: a
+        justified decision that adopted an agreement approves it (the action
+        ``approve_adopted_agreement``). Nobody's role is asked, since the user
+        performed the transition that entails this one (``cause``: that
+        object's path, kept in the history and the audit); the state, the
+        guards and the actions are checked and run as in ``perform``, and the
+        same errors are raised, with nothing changed.
+        """
+        t = self._leaving(context, transition_id)
+        return self._apply(request, context, t, self._deserialize(t, {}), comment=comment, roles=[],
+                           caused_by=cause)
+
+    def _leaving(self, context, transition_id):
+        """The transition ``transition_id`` if it leaves the object's state now."""
         definition = self.definitions[context.type_name]
         t = definition.transitions.get(transition_id)
         if t is None:
@@ -106,26 +131,23 @@ class Workflows:
             raise NotAvailable(_("Övergången '${transition}' är inte möjlig i läget '${state}'.",
                                  mapping={"transition": t.title,
                                           "state": definition.states[context.state].title}))
-        if not request.has_permission(transition_permission(t.id), context):
-            raise NotAllowed(_("Du har inte behörighet att utföra '${transition}'.",
-                               mapping={"transition": t.title}))
-        payload = dict(payload or {})
-        comment = self._comment(t, payload.pop("comment", ""))
-        data = self._deserialize(t, payload)
+        return t
+
+    def _apply(self, request, context, t, data, *, comment, roles, caused_by=None):
+        """Guards, then the state change, the actions, the history entry and the event."""
         problems = self._guard_problems(request, context, t, data)
         if problems:
             raise GuardFailed(problems, {"guards": problems})
-
         old_state = context.state
         context.state = t.to_state
         context.modified = datetime.datetime.now(datetime.UTC)
         for step in t.actions:
             self.actions[step.name](context, request, t, data, **step.params)
         entry = self._history_entry(request, context, action=t.id, title=t.title["sv"], old_state=old_state,
-                                    roles=sorted(set(t.roles) & roles_in_context(request, context)),
-                                    comment=comment, data=to_json_value(data))
-        notify(request, StateChanged, context, AuditAction.TRANSITION,
-               {k: entry[k] for k in ("action", "from", "to", "comment", "roles", "data")})
+                                    roles=roles, comment=comment, data=to_json_value(data), caused_by=caused_by)
+        details = {k: entry[k] for k in ("action", "from", "to", "comment", "roles", "data", "caused_by")
+                   if k in entry}
+        notify(request, StateChanged, context, AuditAction.TRANSITION, details)
         return entry
 
     def start_in(self, request, context, state, *, comment, evidence):
@@ -148,7 +170,8 @@ class Workflows:
         notify(request, StateChanged, context, AuditAction.IMPORT, dict(evidence, **{"from": old_state, "to": state}))
         return entry
 
-    def _history_entry(self, request, context, *, action, title, old_state, roles, comment, data):
+    def _history_entry(self, request, context, *, action, title, old_state, roles, comment, data,
+                       caused_by=None):
         entry = {
             "action": action,
             "title": title,
@@ -161,6 +184,8 @@ class Workflows:
             "time": context.modified.isoformat(),
             "data": data,
         }
+        if caused_by:  # performed by the system because of a transition on that object
+            entry["caused_by"] = caused_by
         context.add_history(entry)
         return entry
 
@@ -186,7 +211,21 @@ class Workflows:
         return data
 
     def _guard_problems(self, request, context, t, data):
-        problems = []
+        problems = self._four_eyes_problems(request, context, t)
         for step in t.guards:
             problems.extend(self.guards[step.name](context, request, data, **step.params))
+        return problems
+
+    def _four_eyes_problems(self, request, context, t):
+        """The transition's ``not_by`` rule: whoever performed the latest of
+        those transitions on this object (its history says) may not perform this one."""
+        user = request.authenticated_userid
+        transitions = self.definitions[context.type_name].transitions
+        problems = []
+        for earlier in t.not_by:
+            actor = next((e.get("actor") for e in reversed(context.history) if e.get("action") == earlier), None)
+            if user and actor == user:
+                problems.append(_("Du utförde själv '${earlier}' och får därför inte utföra '${transition}': "
+                                  "det ska göras av någon annan.",
+                                  mapping={"earlier": transitions[earlier].title, "transition": t.title}))
         return problems

@@ -12,11 +12,13 @@ from __future__ import annotations
 import datetime
 from typing import Annotated
 
-from pyramid.traversal import find_resource, find_root
+from pyramid.traversal import find_resource, find_root, resource_path
 
+from ..content.services import ContentInvalid, check_edit
 from ..i18n import _
 from ..schema import get_schemas
 from ..security.policy import roles_in_context
+from .amending import amended_payload
 from .params import ChoiceOf, FieldOf, RolesByChoice, StateOf, StatesOf, TypeName
 
 
@@ -78,19 +80,40 @@ def appeal_period_ended(context, request, data, *, field: Annotated[str, FieldOf
     return []
 
 
+def approving_decision(agreement, decision_type, outcome, proposal_type):
+    """The decision that would approve ``agreement``: the one it names, else the
+    one that adopted (``outcome``) the proposal it names; None if neither."""
+    decision = resolve(agreement, agreement.data.get("decision"))
+    if decision is not None and decision.type_name == decision_type:
+        return decision
+    proposal = resolve(agreement, agreement.data.get("proposal"))
+    if proposal is not None and proposal.type_name == proposal_type:
+        return deciding_decision(proposal, decision_type, outcome)
+    return None
+
+
 def linked_to_adopted_decision(context, request, data, *, decision_type: TypeName,
                                outcome: Annotated[str, ChoiceOf("outcome", "decision_type")],
+                               states: Annotated[list, StatesOf("decision_type")],
                                proposal_type: TypeName,
-                               proposal_states: Annotated[list, StatesOf("proposal_type")]):
-    """An agreement is approved by a decision with ``outcome``, directly or
-    through its proposal in one of ``proposal_states``."""
-    decision = resolve(context, context.data.get("decision"))
-    if decision is not None and decision.type_name == decision_type and decision.data.get("outcome") == outcome:
-        return []
-    proposal = resolve(context, context.data.get("proposal"))
-    if proposal is not None and proposal.type_name == proposal_type and proposal.state in proposal_states:
-        return []
-    return [_("Avtalet är inte kopplat till ett beslut om bifall.")]
+                               agreement_field: Annotated[str, FieldOf("proposal_type")]):
+    """An agreement is approved only by a decision that a proposal's transition
+    made (``made_by``: no client can set it, so a decision registered by hand
+    never approves), with ``outcome``, whose protocol is justified (in one of
+    ``states``), on a proposal whose ``agreement_field`` names this agreement.
+    The decision is the one the agreement names, or its proposal's deciding one."""
+    decision = approving_decision(context, decision_type, outcome, proposal_type)
+    if decision is None or decision.data.get("outcome") != outcome:
+        return [_("Avtalet är inte kopplat till ett beslut om bifall.")]
+    if not decision.data.get("made_by"):
+        return [_("Beslutet är inte fattat i ärendets behandling och kan inte godkänna avtalet.")]
+    proposal = resolve(decision, decision.data.get("proposal"))
+    if proposal is None or proposal.data.get(agreement_field) != resource_path(context):
+        return [_("Beslutet gäller inte detta avtal.")]
+    if decision.state not in states:
+        return [_("Protokollet för beslutet ${title} (§ ${paragraph}) är inte justerat.",
+                  mapping={"title": decision.title, "paragraph": str(decision.data.get("paragraph"))})]
+    return []
 
 
 def all_parties_signed(context, request, data):
@@ -113,6 +136,27 @@ def amends_agreement(context, request, data, *, target_type: TypeName,
     return []
 
 
+def changes_fit_target(context, request, data, *, target: Annotated[str, FieldOf()],
+                       changes: Annotated[str, FieldOf()]):
+    """The ``changes`` an amendment makes to the object its ``target`` field
+    names are an edit the user could make to it: each names a field its
+    schema lets a user edit and gives it a value that field accepts."""
+    obj = resolve(context, context.data.get(target))
+    if obj is None:
+        return []  # nothing amended: `complete` and `amends_agreement` say so
+    try:
+        check_edit(request, obj, amended_payload(obj, context.data.get(changes) or ()))
+    except ContentInvalid as e:
+        fields = get_schemas(request.registry)[obj.type_name].by_name
+        problems = []
+        for name, message in sorted(e.rendered(request)[1].items()):
+            spec = fields.get(name.split(".")[0])
+            problems.append(_("Ändringen av ${field} går inte att göra: ${problem}",
+                              mapping={"field": spec.title if spec else name, "problem": message}))
+        return problems
+    return []
+
+
 def includeme(config):
     for name, fn in [
         ("complete", complete),
@@ -122,5 +166,6 @@ def includeme(config):
         ("linked_to_adopted_decision", linked_to_adopted_decision),
         ("all_parties_signed", all_parties_signed),
         ("amends_agreement", amends_agreement),
+        ("changes_fit_target", changes_fit_target),
     ]:
         config.add_workflow_guard(name, fn)

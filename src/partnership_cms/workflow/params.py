@@ -22,7 +22,7 @@ class Ref:
     """A parameter's value names something in the definitions.
 
     ``kind``: "type" (a content type with a workflow), "state"/"states" (one or
-    a list of states), "choice" (a value of a choice field), "field" (a field
+    a list of states), "transition" (a transition's id), "choice" (a value of a choice field), "field" (a field
     name), "roles_by_choice" (a {choice value: role} mapping). ``type_param``
     names the parameter holding the type the value belongs to (None: the type
     of the workflow the step is in); ``field`` the choice field.
@@ -47,6 +47,10 @@ def ChoiceOf(field, type_param=None):  # noqa: N802
 
 def FieldOf(type_param=None):  # noqa: N802
     return Ref("field", type_param)
+
+
+def TransitionOf(type_param=None):  # noqa: N802
+    return Ref("transition", type_param)
 
 
 def RolesByChoice(field, type_param=None):  # noqa: N802
