@@ -19,8 +19,10 @@ from pypdf import PdfReader
 from pyramid.traversal import find_resource, resource_path
 
 from ..content.services import create_content
-from ..dates import appeal_end_date, find_swedish_date
+from ..dates import appeal_end_of_protocol, find_swedish_date
+from ..i18n import translate
 from ..interfaces import IWorkflows
+from ..workflow.deadlines import date_flags
 from .officers_report import OfficersReport, parse_officers_report
 from .protocol_extract import (
     ProtocolExtract,
@@ -129,7 +131,10 @@ def decision_values(extract: ProtocolExtract) -> dict:
         values["justified_on"] = extract.justified_on
     if extract.posted_on:
         values["posted_on"] = extract.posted_on
-        values["appeal_ends_on"] = appeal_end_date(extract.posted_on)
+        # From the latest of the dates: a posting printed before the justering
+        # or the meeting (out of order, flagged) never shortens the appeal period.
+        values["appeal_ends_on"] = appeal_end_of_protocol(extract.meeting_date, extract.justified_on,
+                                                          extract.posted_on)
     return {k: v for k, v in values.items() if v not in (None, "", [])}
 
 
@@ -203,6 +208,11 @@ def file_document(request, text, filename, repair=True, content=None):
         comment += f"; {len(applied)} bokstäver rättade"
     if state != obj.state:
         comment += f"; läget {state} enligt protokollsutdragets datum för justering och anslag"
+    # Dates out of their legal order are filed as the document shows them, and
+    # flagged: on the page and in the API (workflow/deadlines.py), and here.
+    flags = date_flags(request, obj)
+    if flags:
+        comment += "; datum utanför lagens ordning: " + " ".join(translate(request, f["message"]) for f in flags)
     repairs = [change_record(c) for c in applied]
     suggestions = [change_record(c) for c in suggested]
     request.registry.getUtility(IWorkflows).start_in(request, obj, state, comment=comment + ".", evidence={

@@ -59,9 +59,18 @@ def record_date(context, request, transition, data, *, field: Annotated[str, Fie
     context.data[field] = data[source]
 
 
+def record_reason(context, request, transition, data, *, field: Annotated[str, FieldOf()]):
+    """Keep the reason the transition was given under ``field`` (e.g. why the
+    minutes were justerade late), if one was given."""
+    reason = str(data.get(field) or "").strip()
+    if reason:
+        context.data[field] = reason
+
+
 def compute_appeal_end(context, request, transition, data):
     """Appeal ends three weeks after posting, moved past free days (KL 13:5, lag 1930:173)."""
-    context.data["appeal_ends_on"] = dates.appeal_end_date(context.data["posted_on"])
+    context.data["appeal_ends_on"] = dates.appeal_end_of_protocol(
+        context.data.get("meeting_date"), context.data.get("justified_on"), context.data["posted_on"])
 
 
 def record_dispatch(proposal, request, transition, data):
@@ -130,6 +139,7 @@ def includeme(config):
     for name, fn in [
         ("create_decision", create_decision),
         ("record_date", record_date),
+        ("record_reason", record_reason),
         ("compute_appeal_end", compute_appeal_end),
         ("record_dispatch", record_dispatch),
         ("record_signatures", record_signatures),

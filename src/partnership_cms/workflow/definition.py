@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import colander
 import yaml
 
+from ..dates import DEADLINES
 from ..schema.loader import SchemaError, load_schema_dir, parse_field
 from ..security.permissions import CONTENT_PERMISSIONS
 from ..security.roles import KNOWN_ROLES
@@ -291,6 +292,8 @@ def _ref_problem(ref, value, params, definition, definitions, schemas):
     type_name = params.get(ref.type_param) if ref.type_param else definition.type_name
     if ref.kind == "type":
         return None if value in definitions else f"unknown type {value!r}"
+    if ref.kind == "deadline":
+        return None if value in DEADLINES else f"unknown deadline {value!r} (known: {sorted(DEADLINES)})"
     if type_name not in definitions:
         return f"unknown type {type_name!r}"
     states = definitions[type_name].states

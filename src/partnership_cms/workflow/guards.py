@@ -14,10 +14,12 @@ from typing import Annotated
 
 from pyramid.traversal import find_resource, find_root
 
+from ..dates import DEADLINES, appeal_end_of_protocol
 from ..i18n import _
 from ..schema import get_schemas
 from ..security.policy import roles_in_context
-from .params import ChoiceOf, FieldOf, RolesByChoice, StateOf, StatesOf, TypeName
+from .deadlines import BEFORE, FUTURE, LATE, last_day, order_problem
+from .params import ChoiceOf, DeadlineOf, FieldOf, RolesByChoice, StateOf, StatesOf, TypeName
 
 
 def complete(context, request, data):
@@ -68,11 +70,46 @@ def chair_of_deciding_body(context, request, data, *, chairs: Annotated[dict, Ro
     return []
 
 
-def appeal_period_ended(context, request, data, *, field: Annotated[str, FieldOf()]):
-    """A decision gains legal force only after the appeal period (KL 13:5) that ``field`` holds."""
-    ends = context.data.get(field)
-    if ends is None:
+def date_within_deadline(context, request, data, *, field: Annotated[str, FieldOf()],
+                         after: Annotated[str, FieldOf()], deadline: Annotated[str, DeadlineOf()],
+                         reason: Annotated[str, FieldOf()]):
+    """The date the transition records (``field``, sent under the same name)
+    keeps the legal order: not after today, not before the object's ``after``
+    date, and later than ``deadline`` from it only with a reason (the
+    transition's ``reason`` data, which an action records in that field).
+    ``deadlines.date_flags`` flags what this lets through."""
+    if data is None or data.get(field) is None:
+        return []
+    schema = get_schemas(request.registry)[context.type_name]
+    day, earlier = data[field], context.data.get(after)
+    problem = order_problem(day, earlier, deadline, datetime.date.today())
+    mapping = {"field": schema.by_name[field].title, "date": day.isoformat(),
+               "after": schema.by_name[after].title, "law": DEADLINES[deadline].law,
+               "after_date": earlier.isoformat() if earlier else "",
+               "reason": schema.by_name[reason].title}
+    if problem == FUTURE:
+        return [_("'${field}' ${date} kan inte ligga efter dagens datum.", mapping=mapping)]
+    if problem == BEFORE:
+        return [_("'${field}' ${date} kan inte vara före '${after}' ${after_date} (${law}).", mapping=mapping)]
+    if problem == LATE and not str(data.get(reason) or "").strip():
+        mapping["last_day"] = last_day(earlier, deadline).isoformat()
+        return [_("'${field}' ${date} är senare än ${law} medger (senast ${last_day}); "
+                  "ange ett skäl i '${reason}'.", mapping=mapping)]
+    return []
+
+
+def appeal_period_ended(context, request, data, *, field: Annotated[str, FieldOf()],
+                        posted: Annotated[str, FieldOf()], justified: Annotated[str, FieldOf()],
+                        meeting: Annotated[str, FieldOf()]):
+    """A decision gains legal force only after the appeal period (KL 13:5):
+    the later of what ``field`` holds and what the dates ``meeting``,
+    ``justified`` and ``posted`` give (``dates.appeal_end_of_protocol``), so
+    that a stored end or a posting dated out of order never ends it early."""
+    posted_on = context.data.get(posted)
+    if posted_on is None:
         return [_("Beslutet har inte anslagits.")]
+    computed = appeal_end_of_protocol(context.data.get(meeting), context.data.get(justified), posted_on)
+    ends = max(computed, context.data.get(field) or computed)
     if datetime.date.today() <= ends:
         return [_("Överklagandetiden löper till och med ${date}.", mapping={"date": ends.isoformat()})]
     return []
@@ -119,6 +156,7 @@ def includeme(config):
         ("deciding_decision_justified", deciding_decision_justified),
         ("chair_of_deciding_body", chair_of_deciding_body),
         ("appeal_period_ended", appeal_period_ended),
+        ("date_within_deadline", date_within_deadline),
         ("linked_to_adopted_decision", linked_to_adopted_decision),
         ("all_parties_signed", all_parties_signed),
         ("amends_agreement", amends_agreement),

@@ -23,7 +23,8 @@ class Ref:
 
     ``kind``: "type" (a content type with a workflow), "state"/"states" (one or
     a list of states), "choice" (a value of a choice field), "field" (a field
-    name), "roles_by_choice" (a {choice value: role} mapping). ``type_param``
+    name), "roles_by_choice" (a {choice value: role} mapping), "deadline" (a
+    legal time limit of ``dates.DEADLINES``). ``type_param``
     names the parameter holding the type the value belongs to (None: the type
     of the workflow the step is in); ``field`` the choice field.
     """
@@ -51,6 +52,10 @@ def FieldOf(type_param=None):  # noqa: N802
 
 def RolesByChoice(field, type_param=None):  # noqa: N802
     return Ref("roles_by_choice", type_param, field)
+
+
+def DeadlineOf():  # noqa: N802
+    return Ref("deadline")
 
 
 TypeName = Annotated[str, Ref("type")]
