@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pypdf import PdfReader
 from pyramid.traversal import find_resource, resource_path
 
+from ..content.numbering import NumberTaken
 from ..content.services import create_content
 from ..dates import appeal_end_of_protocol, find_swedish_date
 from ..i18n import translate
@@ -194,7 +195,12 @@ def file_document(request, text, filename, repair=True, content=None):
     kind = document_kind(text)
     if kind == "Decision":
         extract = parse_protocol_extract(text)
-        obj = create_content(request, "Decision", decision_values(extract), allow_system=True)
+        try:
+            obj = create_content(request, "Decision", decision_values(extract), allow_system=True)
+        except NumberTaken as e:
+            # The § is what the signed protocol says: a second decision with
+            # it is refused, never renumbered (content/numbering.py).
+            raise ImportFailed(translate(request, e.message)) from None
         state = "posted" if extract.posted_on else "justified" if extract.justified_on else obj.state
     else:
         report = parse_officers_report(text)

@@ -8,7 +8,6 @@ from typing import Annotated
 from pyramid.traversal import resource_path
 
 from .. import dates
-from ..content.numbering import next_number
 from ..content.services import create_content, edit_content
 from ..events import AuditAction, ContentChanged, notify
 from ..schema.loader import to_json_value
@@ -29,18 +28,15 @@ def create_decision(proposal, request, transition, data, *, decision_type: TypeN
                     outcome: Annotated[str, ChoiceOf("outcome", "decision_type")]):
     """Record the body's decision (KS § n, KF § m) on the proposal.
 
-    The paragraph is the next of the body in the meeting's year, gapless.
+    The paragraph is the next of the body in the meeting's year, gapless
+    (the Decision type's ``numbering``, content/numbering.py).
     """
-    meeting_date = data["meeting_date"]
-    year = meeting_date.year
-    paragraph = next_number(request.root, "§" + body, year)
     text = data.get("decision_text") or DEFAULT_DECISION_TEXT.get(outcome) or "\n".join(
         proposal.data.get("decision_points", ()))
     values = {k: data[k] for k in DECISION_DATA if k in data}
     values.update({
         "title": proposal.title,
         "body": body,
-        "paragraph": paragraph,
         "dnr": proposal.data.get("dnr", ""),
         "outcome": outcome,
         "decision_text": text,
@@ -49,8 +45,7 @@ def create_decision(proposal, request, transition, data, *, decision_type: TypeN
         "confidential": bool(proposal.data.get("confidential")),
     })
     # Services take JSON-shaped values, as the API sends them.
-    decision = create_content(request, decision_type, to_json_value(values), allow_system=True,
-                              name=f"{body.lower()}-{year}-{paragraph}")
+    decision = create_content(request, decision_type, to_json_value(values), allow_system=True)
     proposal.add_link("decisions", resource_path(decision))
 
 
