@@ -9,12 +9,12 @@ import pytest
 from partnership_cms.dates import (
     add_months,
     appeal_end_date,
+    appeal_end_of_protocol,
     is_deadline_free_day,
     justification_deadline,
     next_weekday_if_free,
     posting_deadline,
     second_weekday_after,
-    appeal_end_of_protocol,
     termination_end_date,
 )
 

@@ -4,6 +4,8 @@ import datetime
 
 import pytest
 
+from conftest import within_ks_mandate
+
 TODAY = datetime.date.today()
 COMPLETE = {
     "@type": "Proposal",
@@ -89,6 +91,7 @@ def test_incomplete_draft_saves_but_cannot_be_submitted(api):
 ])
 def test_ks_outcomes(api, seed_url, transition, end_state):
     data = {"comment": "Mer underlag behövs."} if transition == "ks_refer_back" else {}
+    within_ks_mandate(api, seed_url)
     api.transition(seed_url, transition, "ks_chair", meeting_date="2026-10-01", **data)
     doc = api.get(seed_url, user="clerk").json
     assert doc["review_state"] == end_state
@@ -118,6 +121,7 @@ def test_return_and_withdraw_need_a_comment(api):
 
 
 def test_refusals_have_the_right_status(api, seed_url):
+    within_ks_mandate(api, seed_url)
     api.transition(seed_url, "ks_adopt", "ks_chair")  # the chair may; now adopted
     res = api.transition(seed_url, "close", "clerk", status=409)  # adopted -> close needs dispatched
     assert res.json["type"] == "Conflict"

@@ -2,9 +2,10 @@
 Through the real app."""
 import os
 
+import transaction
 import webtest
 
-from conftest import browse
+from conftest import Api, browse, make_app
 
 from .test_case_path import create_proposal
 
@@ -70,3 +71,46 @@ def test_a_decision_registered_by_hand_takes_the_next_paragraph(api):
     # The paragraph stays the system's: a client cannot give one.
     api.post("/decisions", {"title": "Egen paragraf", "body": "KS", "meeting_date": "2026-09-01",
                             "paragraph": 1}, user="clerk", status=422)
+
+
+def test_ks_cannot_adopt_its_own_proposal_to_kf_unless_within_its_mandate(app, api, seed_url):
+    # The seed case: "Kommunstyrelsens förslag till kommunfullmäktige".
+    assert api.get(seed_url, user="ks_chair").json["proposing_body_line"] == (
+        "Kommunstyrelsens förslag till kommunfullmäktige")
+    offered = {t["id"] for t in api.get(seed_url + "/@workflow", user="ks_chair").json["transitions"]}
+    assert "ks_adopt" not in offered and "ks_propose" in offered
+    res = api.transition(seed_url, "ks_adopt", "ks_chair", status=422)
+    assert "Inom kommunstyrelsens beslutanderätt" in res.json["message"]
+    assert api.get(seed_url, user="clerk").json["review_state"] == "ks"
+    assert api.get("/decisions", user="clerk").json["items_total"] == 0
+    # A proposal its officer marks as within KS's mandate, from the draft on, KS may adopt.
+    url = create_proposal(api, proposing_body_line="Kommunstyrelsens förslag till kommunfullmäktige",
+                          ks_mandate=True)
+    api.transition(url, "submit", "officer")
+    api.transition(url, "approve", "director")
+    api.transition(url, "ks_adopt", "ks_chair")
+    assert api.get(url, user="clerk").json["review_state"] == "adopted"
+
+
+def test_votes_are_counted_against_the_bodys_seats(api, seed_url):
+    # KS has 15 seats (settings seats_ks), KF 61 (seats_kf).
+    res = api.transition(seed_url, "ks_propose", "ks_chair", votes_yes=10, votes_no=5, votes_abstain=1,
+                         status=422)
+    assert res.json["message"] == "Rösterna är 16 men KS har 15 ledamöter."
+    assert api.get(seed_url, user="clerk").json["review_state"] == "ks"
+    api.transition(seed_url, "ks_propose", "ks_chair", votes_yes=10, votes_no=4, votes_abstain=1)
+    api.transition(seed_url, "kf_adopt", "kf_chair", votes_yes=50, votes_no=12, status=422)
+    api.transition(seed_url, "kf_adopt", "kf_chair", votes_yes=49, votes_no=12)
+    assert api.get(seed_url, user="clerk").json["review_state"] == "adopted"
+
+
+def test_the_seats_come_from_the_settings(tmp_path):
+    app = make_app(tmp_path, **{"partnership_cms.seats_ks": "9"})
+    try:
+        api = Api(app)
+        url = "/proposals/" + api.get("/proposals", user="clerk").json["items"][0]["id"]
+        res = api.transition(url, "ks_propose", "ks_chair", votes_yes=6, votes_no=4, status=422)
+        assert res.json["message"] == "Rösterna är 10 men KS har 9 ledamöter."
+    finally:
+        app.registry._zodb_databases[""].close()
+        transaction.manager.free = None

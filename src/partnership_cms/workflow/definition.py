@@ -311,6 +311,11 @@ def _ref_problem(ref, value, params, definition, definitions, schemas):
         return None if value in choices else f"{value!r} is not a choice of {type_name}.{ref.field}"
     if ref.kind == "field":
         return None if value in fields else f"unknown field {value!r} of {type_name}"
+    if ref.kind == "fields":
+        if not isinstance(value, list) or not value:
+            return "must be a non-empty list of fields"
+        unknown = [v for v in value if v not in fields]
+        return f"unknown fields {unknown} of {type_name}" if unknown else None
     if ref.kind == "roles_by_choice":
         if not isinstance(value, dict) or not value:
             return f"must map each value of {type_name}.{ref.field} to a role"

@@ -18,8 +18,9 @@ from ..dates import DEADLINES, appeal_end_of_protocol
 from ..i18n import _
 from ..schema import get_schemas
 from ..security.policy import roles_in_context
+from ..settings import seats_of
 from .deadlines import BEFORE, FUTURE, LATE, last_day, order_problem
-from .params import ChoiceOf, DeadlineOf, FieldOf, RolesByChoice, StateOf, StatesOf, TypeName
+from .params import ChoiceOf, DeadlineOf, FieldOf, FieldsOf, RolesByChoice, StateOf, StatesOf, TypeName
 
 
 def complete(context, request, data):
@@ -130,6 +131,37 @@ def linked_to_adopted_decision(context, request, data, *, decision_type: TypeNam
     return [_("Avtalet är inte kopplat till ett beslut om bifall.")]
 
 
+def within_mandate(context, request, data, *, field: Annotated[str, FieldOf()], proposes_to: list,
+                   mandate: Annotated[str, FieldOf()]):
+    """A body decides a matter itself only when the proposal does not send it
+    on: if ``field`` (the proposal's "Kommunstyrelsens förslag till
+    kommunfullmäktige") contains one of ``proposes_to``, only when the
+    proposal is marked ``mandate`` (within the body's own mandate, KL 5:1, 6:1)."""
+    if context.data.get(mandate):
+        return []
+    line = " ".join(str(context.data.get(field) or "").split())
+    if any(" ".join(words.split()).casefold() in line.casefold() for words in proposes_to):
+        schema = get_schemas(request.registry)[context.type_name]
+        return [_("Förslaget lyder '${line}': ärendet kan beslutas här bara om det är markerat '${mandate}'.",
+                  mapping={"line": line, "mandate": schema.by_name[mandate].title})]
+    return []
+
+
+def votes_within_seats(context, request, data, *, decision_type: TypeName,
+                       body: Annotated[str, ChoiceOf("body", "decision_type")],
+                       votes: Annotated[list, FieldsOf("decision_type")]):
+    """The counts of a vote (``votes``: yes, no, abstain) add up to no more
+    than the ``body``'s seats (``settings.seats_of``)."""
+    if data is None:
+        return []
+    seats = seats_of(request.app_settings, body)
+    total = sum(data.get(name) or 0 for name in votes)
+    if seats is not None and total > seats:
+        return [_("Rösterna är ${total} men ${body} har ${seats} ledamöter.",
+                  mapping={"total": str(total), "body": body, "seats": str(seats)})]
+    return []
+
+
 def all_parties_signed(context, request, data):
     """Both (all) parties' signatures with dates are given."""
     if data is None:
@@ -157,6 +189,8 @@ def includeme(config):
         ("chair_of_deciding_body", chair_of_deciding_body),
         ("appeal_period_ended", appeal_period_ended),
         ("date_within_deadline", date_within_deadline),
+        ("within_mandate", within_mandate),
+        ("votes_within_seats", votes_within_seats),
         ("linked_to_adopted_decision", linked_to_adopted_decision),
         ("all_parties_signed", all_parties_signed),
         ("amends_agreement", amends_agreement),

@@ -22,8 +22,8 @@ class Ref:
     """A parameter's value names something in the definitions.
 
     ``kind``: "type" (a content type with a workflow), "state"/"states" (one or
-    a list of states), "choice" (a value of a choice field), "field" (a field
-    name), "roles_by_choice" (a {choice value: role} mapping), "deadline" (a
+    a list of states), "choice" (a value of a choice field), "field"/"fields"
+    (a field name, a list of them), "roles_by_choice" (a {choice value: role} mapping), "deadline" (a
     legal time limit of ``dates.DEADLINES``). ``type_param``
     names the parameter holding the type the value belongs to (None: the type
     of the workflow the step is in); ``field`` the choice field.
@@ -48,6 +48,10 @@ def ChoiceOf(field, type_param=None):  # noqa: N802
 
 def FieldOf(type_param=None):  # noqa: N802
     return Ref("field", type_param)
+
+
+def FieldsOf(type_param=None):  # noqa: N802
+    return Ref("fields", type_param)
 
 
 def RolesByChoice(field, type_param=None):  # noqa: N802
