@@ -9,8 +9,10 @@ import os
 import pytest
 import transaction
 import webtest
+from pyramid.traversal import find_resource
 
 from partnership_cms import configure
+from partnership_cms.content.services import edit_content
 from partnership_cms.evolve import create_root
 from partnership_cms.scripting import act_as, app_request
 
@@ -107,6 +109,16 @@ class Api:
 @pytest.fixture
 def api(app):
     return Api(app)
+
+
+def within_ks_mandate(api, url):
+    """Mark a proposal as within KS's own mandate (``ks_mandate``), as its officer
+    would have in the draft, so that KS may adopt it itself: the seed case is
+    "Kommunstyrelsens förslag till kommunfullmäktige", which KS may not adopt
+    otherwise (guard ``within_mandate``)."""
+    with app_request(api.app.registry) as request:
+        act_as(request, None)
+        edit_content(request, find_resource(request.root, url), {"ks_mandate": True})
 
 
 SEED_URL = "/proposals/ks-{year}-1"

@@ -9,10 +9,12 @@ import pytest
 from partnership_cms.dates import (
     add_months,
     appeal_end_date,
+    appeal_end_of_protocol,
     is_deadline_free_day,
     justification_deadline,
     next_weekday_if_free,
     posting_deadline,
+    second_weekday_after,
     termination_end_date,
 )
 
@@ -208,3 +210,23 @@ def test_find_swedish_date():
     assert find_swedish_date("Den 1 Maj 2020 och 2 juni 2021") == date(2020, 5, 1)
     assert find_swedish_date("den 31 februari 2021") is None
     assert find_swedish_date("inget datum här") is None
+
+
+@pytest.mark.parametrize("justified_on, expected", [
+    (date(2025, 9, 23), date(2025, 9, 25)),  # Tuesday -> Thursday
+    (date(2025, 6, 12), date(2025, 6, 16)),  # Thursday -> Saturday -> Monday
+    (date(2025, 6, 18), date(2025, 6, 23)),  # Wednesday -> midsommarafton -> Monday
+    (date(2024, 12, 22), date(2024, 12, 27)),  # Sunday -> julafton, juldagen, annandag -> Friday
+    (date(2025, 12, 29), date(2026, 1, 2)),  # Monday -> nyårsafton, nyårsdagen -> Friday
+])
+def test_second_weekday_after(justified_on, expected):
+    assert second_weekday_after(justified_on) == expected
+
+
+def test_appeal_end_of_protocol_counts_from_the_latest_date():
+    # In order: from the posting.
+    assert appeal_end_of_protocol(date(2021, 9, 13), date(2021, 9, 20), date(2021, 9, 21)) == \
+        appeal_end_date(date(2021, 9, 21))
+    # A posting dated before the meeting never ends the appeal period early.
+    assert appeal_end_of_protocol(date(2021, 9, 13), None, date(2021, 9, 1)) == \
+        appeal_end_date(date(2021, 9, 13))

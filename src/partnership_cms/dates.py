@@ -6,6 +6,7 @@ of day and no time zone, because every deadline here is a whole calendar day.
 
 import calendar
 import re
+from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -85,6 +86,47 @@ def justification_deadline(meeting_date: date) -> date:
 def posting_deadline(justified_on: date) -> date:
     """Last day to post the approved minutes: the second day after justering (KL 8:12)."""
     return justified_on + POSTING_PERIOD
+
+
+def second_weekday_after(day: date) -> date:
+    """The second day after ``day``, moved to the next weekday when it is
+    deadline-free (KL 8:12 with lag 1930:173: "senast andra dagen efter
+    justeringen"; a Saturday, Sunday, holiday or eve moves it on).
+
+    Justerat on a Thursday -> Monday; on Wednesday 18 June 2025 -> Friday 20
+    June is midsommarafton -> Monday 23 June.
+    """
+    return next_weekday_if_free(day + POSTING_PERIOD)
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A legal time limit between two dates of a decision: ``compute`` gives
+    the last allowed day from the earlier date; ``law`` names the rule."""
+
+    name: str
+    compute: object  # date -> date
+    law: str
+
+
+# The deadlines workflows/*.yaml may name (guard ``date_within_deadline``).
+DEADLINES = {
+    "justification": Deadline("justification", justification_deadline, "KL 5:69, 6:35"),
+    "posting": Deadline("posting", second_weekday_after, "KL 8:12"),
+}
+
+
+def appeal_end_of_protocol(meeting_date: date | None, justified_on: date | None,
+                           posted_on: date) -> date:
+    """The appeal end of a posted protocol (KL 13:5).
+
+    The period runs from the posting; a protocol cannot have been posted before
+    it was justerat or before the meeting, so should the recorded dates be out
+    of that order (a mistyped or misread import) the latest of them counts:
+    an out-of-order posting date never makes a decision final early.
+    """
+    start = max(d for d in (meeting_date, justified_on, posted_on) if d is not None)
+    return appeal_end_date(start)
 
 
 def add_months(day: date, months: int) -> date:

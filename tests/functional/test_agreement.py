@@ -3,9 +3,12 @@ parties, amended into a new version (the old one stays readable), terminated
 with its end date computed from its own rule."""
 import datetime
 
+from conftest import within_ks_mandate
+
 
 def adopt_seed_case(api, seed_url):
     """KS adopts the seed case and its chair justifies the decision, which approves the agreement."""
+    within_ks_mandate(api, seed_url)
     api.transition(seed_url, "ks_adopt", "ks_chair", meeting_date="2026-10-01")
     doc = api.get(seed_url, user="clerk").json
     decision = doc["links"]["decisions"][-1].replace("http://localhost", "")
@@ -80,6 +83,7 @@ def test_amendment_reference_must_exist(api):
 
 
 def test_today_is_used_when_no_date_is_given(api, seed_url):
+    within_ks_mandate(api, seed_url)
     api.transition(seed_url, "ks_adopt", "ks_chair")
     decision = api.get(seed_url, user="clerk").json["links"]["decisions"][0]
     assert api.get(decision.replace("http://localhost", ""), user="clerk").json["meeting_date"] == (

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from conftest import browse
+from conftest import browse, within_ks_mandate
 from partnership_cms.api import serialize
 from partnership_cms.content.models import Content, ContentFolder, Root
 from partnership_cms.schema import get_schemas
@@ -141,6 +141,7 @@ def test_search_never_returns_what_the_caller_may_not_see(api):
 
 
 def test_workflow_offers_only_what_the_caller_may_do(api, seed_url):
+    within_ks_mandate(api, seed_url)
     def offered(user):
         return {t["id"] for t in api.get(seed_url + "/@workflow", user=user).json["transitions"]}
 

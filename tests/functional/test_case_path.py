@@ -4,6 +4,8 @@ import datetime
 
 import pytest
 
+from conftest import within_ks_mandate
+
 TODAY = datetime.date.today()
 COMPLETE = {
     "@type": "Proposal",
@@ -89,6 +91,7 @@ def test_incomplete_draft_saves_but_cannot_be_submitted(api):
 ])
 def test_ks_outcomes(api, seed_url, transition, end_state):
     data = {"comment": "Mer underlag behövs."} if transition == "ks_refer_back" else {}
+    within_ks_mandate(api, seed_url)
     api.transition(seed_url, transition, "ks_chair", meeting_date="2026-10-01", **data)
     doc = api.get(seed_url, user="clerk").json
     assert doc["review_state"] == end_state
@@ -118,6 +121,7 @@ def test_return_and_withdraw_need_a_comment(api):
 
 
 def test_refusals_have_the_right_status(api, seed_url):
+    within_ks_mandate(api, seed_url)
     api.transition(seed_url, "ks_adopt", "ks_chair")  # the chair may; now adopted
     res = api.transition(seed_url, "close", "clerk", status=409)  # adopted -> close needs dispatched
     assert res.json["type"] == "Conflict"
@@ -147,7 +151,8 @@ def test_confidential_case_stays_hidden_from_the_public_but_not_from_its_people(
     url = create_proposal(api, confidential=True, confidentiality_reference="OSL 19:1")
     api.transition(url, "submit", "officer")
     api.transition(url, "approve", "director")
-    api.transition(url, "ks_adopt", "ks_chair", meeting_date="2026-10-01")
+    # Met today: justerat and posted today keep the legal order of dates.
+    api.transition(url, "ks_adopt", "ks_chair", meeting_date=TODAY.isoformat())
     api.get(url, status=401)
     assert api.get(url, user="clerk").json["review_state"] == "adopted"
     decision = api.get(url, user="clerk").json["links"]["decisions"][0].replace("http://localhost", "")

@@ -24,7 +24,7 @@ def test_a_decision_registered_by_hand_cannot_approve_an_agreement(api, seed_url
     res = api.post("/decisions", HAND_DECISION, user="clerk", status=201)  # hand registration stays
     decision = path_of(res.json["@id"])
     assert res.json["outcome"] == "adopt" and not res.json.get("made_by")
-    api.transition(decision, "justify", "ks_chair")
+    api.transition(decision, "justify", "ks_chair", justified_on="2026-10-05")
     api.patch(agreement, {"decision": decision}, user="clerk")
     res = api.transition(agreement, "approve", "clerk", status=422)
     assert "inte fattat i ärendets behandling" in res.json["message"]
@@ -59,7 +59,7 @@ def test_what_the_meeting_decided_cannot_be_edited(api, seed_url):
 def test_a_rejecting_decision_does_not_approve(api, seed_url):
     api.transition(seed_url, "ks_reject", "ks_chair", meeting_date="2026-10-01")
     decision = last_decision(api, seed_url)
-    api.transition(decision, "justify", "ks_chair")
+    api.transition(decision, "justify", "ks_chair", justified_on="2026-10-05")
     agreement = agreement_of(api, seed_url)
     assert api.get(agreement, user="clerk").json["review_state"] == "draft"
     api.patch(agreement, {"decision": decision}, user="clerk")
@@ -73,7 +73,7 @@ def test_a_decision_on_another_case_does_not_approve(api, seed_url):
     api.transition(other, "approve", "director")
     api.transition(other, "ks_adopt", "ks_chair", meeting_date="2026-10-01")
     decision = last_decision(api, other)
-    api.transition(decision, "justify", "ks_chair")
+    api.transition(decision, "justify", "ks_chair", justified_on="2026-10-05")
     agreement = agreement_of(api, seed_url)
     api.patch(agreement, {"decision": decision}, user="clerk")
     res = api.transition(agreement, "approve", "clerk", status=422)

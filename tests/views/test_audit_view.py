@@ -14,7 +14,7 @@ import pytest
 import webtest
 import yaml
 
-from conftest import PROJECT, browse, make_app
+from conftest import PROJECT, Api, browse, make_app, within_ks_mandate
 from partnership_cms.audit.log import AuditEntry
 from partnership_cms.scripting import app_request
 
@@ -247,6 +247,7 @@ def test_a_nasty_title_in_a_definition_is_escaped_in_the_diagram(tmp_path, seed_
 
 # -- the workflow picture -------------------------------------------------------------------------
 def test_workflow_page_marks_the_current_state_and_what_the_user_may_do(app, seed_url):
+    within_ks_mandate(Api(app), seed_url)  # so that KS may adopt the seed case itself
     chair = browse(app, "ks_chair")
     page = chair.get(seed_url + "/workflow", headers=HTML)
     current = page.html.select_one("ol.workflow-states li[aria-current=step]")

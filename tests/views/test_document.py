@@ -4,7 +4,7 @@ import re
 
 import webtest
 
-from conftest import browse
+from conftest import browse, within_ks_mandate
 
 XSS = '<script>alert(1)</script> "quotes"'
 
@@ -74,6 +74,7 @@ def test_proposal_reads_like_a_tjansteutlatande(app, seed_url):
 
 
 def test_transitions_offered_as_the_engine_allows(app, api, seed_url):
+    within_ks_mandate(api, seed_url)
     assert transition_ids(browse(app, "ks_member").get(seed_url)) == set()
     assert "Åtgärder du kan göra nu" not in browse(app, "ks_member").get(seed_url).text
     for user in ("ks_chair", "officer", "director", "clerk"):
@@ -190,10 +191,11 @@ def test_agreement_and_amendment_pages(app, api, seed_url):
 
 
 def test_earlier_agreement_versions_are_linked(app, api, seed_url):
+    within_ks_mandate(api, seed_url)
     api.transition(seed_url, "ks_adopt", "ks_chair", meeting_date="2026-10-01")
     agreement = agreement_of(api, seed_url)
     decision = api.get(seed_url, user="clerk").json["links"]["decisions"][-1].replace("http://localhost", "")
-    api.transition(decision, "justify", "ks_chair")  # approves the agreement
+    api.transition(decision, "justify", "ks_chair", justified_on="2026-10-05")  # approves the agreement
     parties = api.get(agreement).json["parties"]
     api.transition(agreement, "sign", "clerk",
                    signatures=[{"party": p, "signed_on": "2026-10-10"} for p in parties])

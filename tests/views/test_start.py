@@ -2,6 +2,8 @@
 start page for everybody else."""
 import webtest
 
+from conftest import within_ks_mandate
+
 from .test_auth import login
 
 DRAFT = {"@type": "Proposal", "title": "Avtal om samverkan med KTH",
@@ -52,6 +54,7 @@ def test_ks_chair_sees_the_seed_case_before_ks(app, seed_url):
 
 
 def test_clerk_sees_an_adopted_case_to_dispatch(app, api, seed_url):
+    within_ks_mandate(api, seed_url)
     api.transition(seed_url, "ks_adopt", "ks_chair", meeting_date="2026-10-01")
     browser, _ = login(app, "clerk")
     groups = worklist(browser.get("/"))
@@ -71,6 +74,7 @@ def test_anonymous_sees_only_public_documents(app, api, seed_url):
     assert "Det finns inga publicerade handlingar ännu." in res.text  # the seed case is before KS
     assert res.html.find("a", string="Logga in") is not None
     create_draft(api, title="Hemligt utkast")
+    within_ks_mandate(api, seed_url)
     api.transition(seed_url, "ks_adopt", "ks_chair", meeting_date="2026-10-01")
     links = api.get(seed_url, user="clerk").json["links"]
     decision = links["decisions"][0].replace("http://localhost", "")

@@ -367,6 +367,12 @@ def test_the_app_refuses_to_start_with_invalid_yaml(tmp_path, broken_workflows):
     ("amendment.yaml", "target_state: signed", "target_state: undertecknat",
      "amendment.yaml: apply: guard amends_agreement: parameter 'target_state': unknown state 'undertecknat' "
      "of Agreement"),
+    # A legal deadline that dates.DEADLINES does not know; vote fields that do not exist.
+    ("decision.yaml", "deadline: justification", "deadline: justering",
+     "decision.yaml: justify: guard date_within_deadline: parameter 'deadline': unknown deadline 'justering'"),
+    ("proposal.yaml", "votes: [votes_yes, votes_no, votes_abstain]}]", "votes: [votes_yes, votes_nej]}]",
+     "proposal.yaml: ks_propose: guard votes_within_seats: parameter 'votes': unknown fields ['votes_nej'] "
+     "of Decision"),
 ])
 def test_guard_and_action_parameters_are_checked_at_start_up(tmp_path, broken_workflows, file, old, new,
                                                               expected):

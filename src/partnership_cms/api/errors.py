@@ -50,6 +50,7 @@ STATUS_OF_CODE = {
     "invalid_data": (422, "ValidationError"),
     "guard_failed": (422, "GuardFailed"),
     "invalid_content": (422, "ValidationError"),
+    "number_taken": (409, "Conflict"),
 }
 
 

@@ -1,9 +1,11 @@
 """How content looks in JSON (plone.restapi's conventions)."""
 from pyramid.traversal import resource_path
 
+from ..i18n import translate
 from ..schema import get_schemas
 from ..schema.loader import to_json_value
 from ..workflow import get_workflows
+from ..workflow.deadlines import date_flags
 
 
 def object_url(request, obj):
@@ -46,6 +48,9 @@ def full(request, obj):
         if spec.type == "reference" and obj.data.get(spec.name):
             links[spec.name] = path_url(request, obj.data[spec.name])
     body["links"] = links
+    # Dates out of their legal order (a late justering or posting, with its
+    # reason; an imported protocol's dates out of order): workflow/deadlines.py.
+    body["flags"] = [dict(flag, message=translate(request, flag["message"])) for flag in date_flags(request, obj)]
     if obj.versions:
         body["versions"] = [{"version": v["version"], "data": to_json_value(v["data"]),
                              "replaced_by": path_url(request, v.get("replaced_by"))}

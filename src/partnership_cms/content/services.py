@@ -113,7 +113,7 @@ def create_content(request, type_name, payload, *, allow_system=False, name=None
     root = request.root
     folder = root[schema.container]
     numbers, name = number_and_name(schema.presentation.numbering, request.app_settings,
-                                    root, values, name=name)
+                                    root, values, name=name, folder=folder)
     values.update(numbers)
     workflow = request.registry.getUtility(IWorkflows).definition(type_name)
     creator = request.authenticated_userid

@@ -18,9 +18,12 @@ from dataclasses import dataclass, field
 from pypdf import PdfReader
 from pyramid.traversal import find_resource, resource_path
 
+from ..content.numbering import NumberTaken
 from ..content.services import check_content, create_content
-from ..dates import appeal_end_date, find_swedish_date
+from ..dates import appeal_end_of_protocol, find_swedish_date
+from ..i18n import translate
 from ..interfaces import IWorkflows
+from ..workflow.deadlines import date_flags
 from .officers_report import OfficersReport, parse_officers_report
 from .protocol_extract import (
     ProtocolExtract,
@@ -129,7 +132,10 @@ def decision_values(extract: ProtocolExtract) -> dict:
         values["justified_on"] = extract.justified_on
     if extract.posted_on:
         values["posted_on"] = extract.posted_on
-        values["appeal_ends_on"] = appeal_end_date(extract.posted_on)
+        # From the latest of the dates: a posting printed before the justering
+        # or the meeting (out of order, flagged) never shortens the appeal period.
+        values["appeal_ends_on"] = appeal_end_of_protocol(extract.meeting_date, extract.justified_on,
+                                                          extract.posted_on)
     return {k: v for k, v in values.items() if v not in (None, "", [])}
 
 
@@ -229,13 +235,23 @@ def prepare_document(request, text, filename, repair=True, content=None, sha256=
 
 def file_prepared(request, prepared):
     """File a prepared document: the object, its state and the import's audit entry."""
-    obj = create_content(request, prepared.kind, prepared.values, allow_system=prepared.kind == "Decision")
+    try:
+        obj = create_content(request, prepared.kind, prepared.values, allow_system=prepared.kind == "Decision")
+    except NumberTaken as e:
+        # The § is what the signed protocol says: a second decision with
+        # it is refused, never renumbered (content/numbering.py).
+        raise ImportFailed(translate(request, e.message)) from None
     state = prepared.state or obj.state
     comment = f"Importerad från filen {prepared.filename}"
     if prepared.applied:
         comment += f"; {len(prepared.applied)} bokstäver rättade"
     if state != obj.state:
         comment += f"; läget {state} enligt protokollsutdragets datum för justering och anslag"
+    # Dates out of their legal order are filed as the document shows them, and
+    # flagged: on the page and in the API (workflow/deadlines.py), and here.
+    flags = date_flags(request, obj)
+    if flags:
+        comment += "; datum utanför lagens ordning: " + " ".join(translate(request, f["message"]) for f in flags)
     repairs = [change_record(c) for c in prepared.applied]
     suggestions = [change_record(c) for c in prepared.suggested]
     request.registry.getUtility(IWorkflows).start_in(request, obj, state, comment=comment + ".", evidence={

@@ -11,6 +11,10 @@ keys of ``schemas/<type>.yaml``, so a new type costs a YAML file::
       field: dnr                            # stored in this field; the name comes from it
     # or: {kind: sequence, prefix: decision} -> names decision-2026-1 (the default,
     #     with the container's name less its final s as the prefix)
+    # or: {kind: paragraph, field: paragraph, per: body, year_from: meeting_date,
+    #      prefix: decision} -> § numbers per body and year: the next of the
+    #     series "§" + body in the meeting's year, names ks-2026-3 (without a
+    #     body or a meeting date: the prefix's sequence, and no §)
     label: "{body} § {paragraph}"           # the number in lists; a list: the first
                                             # whose fields are all filled in
     date_field: meeting_date                # gives the year the registers filter by
@@ -43,7 +47,7 @@ PRESENTATION_KEYS = {"plural", "add_label", "nav", "numbering", "label", "date_f
 # Register columns that are not fields: what the catalog sorts by, or None.
 BUILTIN_COLUMNS = {"number": "dnr", "title": "title_sort", "state": None, "modified": "modified"}
 DEFAULT_COLUMNS = ("number", "title", "state", "modified")
-NUMBERING_KINDS = ("case_number", "sequence")
+NUMBERING_KINDS = ("case_number", "sequence", "paragraph")
 TEMPLATES = "partnership_cms:templates/"
 
 
@@ -60,9 +64,11 @@ class Column:
 
 @dataclass(frozen=True)
 class Numbering:
-    kind: str  # case_number or sequence
-    field: str | None = None  # case_number: the field holding the number
-    prefix: str | None = None  # sequence: the name's prefix (and the counter's series)
+    kind: str  # case_number, sequence or paragraph
+    field: str | None = None  # case_number, paragraph: the field holding the number
+    prefix: str | None = None  # sequence, paragraph: the name's prefix (and the counter's series)
+    per: str | None = None  # paragraph: the choice field naming the series (the body)
+    year_from: str | None = None  # paragraph: the date field whose year the number belongs to
 
 
 @dataclass
@@ -135,7 +141,7 @@ def _numbering(source, raw, schema):
     if not isinstance(raw, dict):
         raise SchemaError(source, None, "must be {kind: case_number, field: ...} or {kind: sequence}",
                           key=key)
-    unknown = set(raw) - {"kind", "field", "prefix"}
+    unknown = set(raw) - {"kind", "field", "prefix", "per", "year_from"}
     if unknown:
         raise SchemaError(source, None, f"unknown keys {sorted(unknown)}", key=key)
     kind = raw.get("kind")
@@ -148,12 +154,19 @@ def _numbering(source, raw, schema):
                               "series comes from the setting partnership_cms.dnr_series)", key=key)
         _field_names(source, key, schema, [raw.get("field")], types=("string",))
         return Numbering(kind, field=raw["field"])
-    if "field" in raw:
-        raise SchemaError(source, None, "'field' only fits kind case_number", key=key)
+    if kind == "sequence" and "field" in raw:
+        raise SchemaError(source, None, "'field' only fits kind case_number or paragraph", key=key)
+    if kind == "sequence" and set(raw) & {"per", "year_from"}:
+        raise SchemaError(source, None, "'per' and 'year_from' only fit kind paragraph", key=key)
     prefix = raw.get("prefix", _prefix(schema))
     if not isinstance(prefix, str) or not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", prefix):
         raise SchemaError(source, None, "prefix must be lower-case letters and digits "
                           "(it begins the objects' URL names)", key=key)
+    if kind == "paragraph":
+        _field_names(source, key, schema, [raw.get("field")], types=("integer",))
+        _field_names(source, key, schema, [raw.get("per")], types=("choice",))
+        _field_names(source, key, schema, [raw.get("year_from")], types=("date",))
+        return Numbering(kind, field=raw["field"], prefix=prefix, per=raw["per"], year_from=raw["year_from"])
     return Numbering(kind, prefix=prefix)
 
 

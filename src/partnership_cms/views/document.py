@@ -17,10 +17,12 @@ from pyramid.view import view_config
 
 from ..audit import get_log
 from ..content.models import Content
+from ..i18n import translate
 from ..schema import get_schemas
 from ..schema.loader import to_json_value
 from ..security.permissions import EDIT, VIEW
 from ..workflow import get_workflows
+from ..workflow.deadlines import date_flags
 from .base import BaseView, _
 
 TEMPLATES = "partnership_cms:templates/"
@@ -185,6 +187,14 @@ class DocumentPage(BaseView):
 
     def _scalar(self, spec, value):
         return self.format_date(value) if getattr(spec, "type", "") == "date" else str(value)
+
+    def date_flags(self):
+        """The dates that break their legal order, as notes: (text naming the
+        rule, the recorded reason or None). Only for the current version."""
+        if self.version is not None:
+            return []
+        return [(translate(self.request, flag["message"]), flag["reason"])
+                for flag in date_flags(self.request, self.context)]
 
     # -- state, actions, links --------------------------------------------------------
     @property

@@ -22,6 +22,7 @@ from ..schema.loader import to_json_value
 from ..security import session_secret
 from ..security.permissions import IMPORT
 from .base import BaseView, _
+from .formkit import doom
 
 TEMPLATE = "partnership_cms:templates/import.pt"
 MAX_BYTES = 20 * 1024 * 1024
@@ -72,6 +73,8 @@ class ImportView(BaseView):
         if prepared.existing is None:
             try:
                 result = file_prepared(self.request, prepared)
+            except ImportFailed as e:
+                return self._failed(_("Filen kunde inte importeras: ${reason}", mapping={"reason": str(e)}))
             except ContentInvalid as e:
                 return self._invalid(e)
             self._show_result(filename, result.obj, True, result.repairs, result.suggestions)
@@ -94,6 +97,7 @@ class ImportView(BaseView):
         return self._failed(_("Filen kunde inte importeras: ${reason}", mapping={"reason": reason}))
 
     def _failed(self, message, status=422):
+        doom(self.request)  # whatever a refused import began is not committed
         self.error = message
         self.request.response.status = status
         return {"page": self}

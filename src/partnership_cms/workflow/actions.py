@@ -9,7 +9,6 @@ from typing import Annotated
 from pyramid.traversal import resource_path
 
 from .. import dates
-from ..content.numbering import next_number
 from ..content.services import check_edit, create_content, edit_content
 from ..events import AuditAction, ContentChanged, notify
 from ..interfaces import IWorkflows
@@ -33,18 +32,15 @@ def create_decision(proposal, request, transition, data, *, decision_type: TypeN
                     outcome: Annotated[str, ChoiceOf("outcome", "decision_type")]):
     """Record the body's decision (KS § n, KF § m) on the proposal.
 
-    The paragraph is the next of the body in the meeting's year, gapless.
+    The paragraph is the next of the body in the meeting's year, gapless
+    (the Decision type's ``numbering``, content/numbering.py).
     """
-    meeting_date = data["meeting_date"]
-    year = meeting_date.year
-    paragraph = next_number(request.root, "§" + body, year)
     text = data.get("decision_text") or DEFAULT_DECISION_TEXT.get(outcome) or "\n".join(
         proposal.data.get("decision_points", ()))
     values = {k: data[k] for k in DECISION_DATA if k in data}
     values.update({
         "title": proposal.title,
         "body": body,
-        "paragraph": paragraph,
         "dnr": proposal.data.get("dnr", ""),
         "outcome": outcome,
         "decision_text": text,
@@ -55,8 +51,7 @@ def create_decision(proposal, request, transition, data, *, decision_type: TypeN
         "confidential": bool(proposal.data.get("confidential")),
     })
     # Services take JSON-shaped values, as the API sends them.
-    decision = create_content(request, decision_type, to_json_value(values), allow_system=True,
-                              name=f"{body.lower()}-{year}-{paragraph}")
+    decision = create_content(request, decision_type, to_json_value(values), allow_system=True)
     proposal.add_link("decisions", resource_path(decision))
 
 
@@ -65,9 +60,18 @@ def record_date(context, request, transition, data, *, field: Annotated[str, Fie
     context.data[field] = data[source]
 
 
+def record_reason(context, request, transition, data, *, field: Annotated[str, FieldOf()]):
+    """Keep the reason the transition was given under ``field`` (e.g. why the
+    minutes were justerade late), if one was given."""
+    reason = str(data.get(field) or "").strip()
+    if reason:
+        context.data[field] = reason
+
+
 def compute_appeal_end(context, request, transition, data):
     """Appeal ends three weeks after posting, moved past free days (KL 13:5, lag 1930:173)."""
-    context.data["appeal_ends_on"] = dates.appeal_end_date(context.data["posted_on"])
+    context.data["appeal_ends_on"] = dates.appeal_end_of_protocol(
+        context.data.get("meeting_date"), context.data.get("justified_on"), context.data["posted_on"])
 
 
 def record_dispatch(proposal, request, transition, data):
@@ -164,6 +168,7 @@ def includeme(config):
     for name, fn in [
         ("create_decision", create_decision),
         ("record_date", record_date),
+        ("record_reason", record_reason),
         ("compute_appeal_end", compute_appeal_end),
         ("record_dispatch", record_dispatch),
         ("record_signatures", record_signatures),

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import colander
 import yaml
 
+from ..dates import DEADLINES
 from ..schema.loader import SchemaError, load_schema_dir, parse_field
 from ..security.permissions import CONTENT_PERMISSIONS
 from ..security.roles import KNOWN_ROLES
@@ -313,6 +314,8 @@ def _ref_problem(ref, value, params, definition, definitions, schemas):
     type_name = params.get(ref.type_param) if ref.type_param else definition.type_name
     if ref.kind == "type":
         return None if value in definitions else f"unknown type {value!r}"
+    if ref.kind == "deadline":
+        return None if value in DEADLINES else f"unknown deadline {value!r} (known: {sorted(DEADLINES)})"
     if type_name not in definitions:
         return f"unknown type {type_name!r}"
     states = definitions[type_name].states
@@ -333,6 +336,11 @@ def _ref_problem(ref, value, params, definition, definitions, schemas):
         return None if value in choices else f"{value!r} is not a choice of {type_name}.{ref.field}"
     if ref.kind == "field":
         return None if value in fields else f"unknown field {value!r} of {type_name}"
+    if ref.kind == "fields":
+        if not isinstance(value, list) or not value:
+            return "must be a non-empty list of fields"
+        unknown = [v for v in value if v not in fields]
+        return f"unknown fields {unknown} of {type_name}" if unknown else None
     if ref.kind == "roles_by_choice":
         if not isinstance(value, dict) or not value:
             return f"must map each value of {type_name}.{ref.field} to a role"

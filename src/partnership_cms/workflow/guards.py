@@ -15,11 +15,14 @@ from typing import Annotated
 from pyramid.traversal import find_resource, find_root, resource_path
 
 from ..content.services import ContentInvalid, check_edit
+from ..dates import DEADLINES, appeal_end_of_protocol
 from ..i18n import _
 from ..schema import get_schemas
 from ..security.policy import roles_in_context
+from ..settings import seats_of
 from .amending import amended_payload
-from .params import ChoiceOf, FieldOf, RolesByChoice, StateOf, StatesOf, TypeName
+from .deadlines import BEFORE, FUTURE, LATE, last_day, order_problem
+from .params import ChoiceOf, DeadlineOf, FieldOf, FieldsOf, RolesByChoice, StateOf, StatesOf, TypeName
 
 
 def complete(context, request, data):
@@ -70,11 +73,46 @@ def chair_of_deciding_body(context, request, data, *, chairs: Annotated[dict, Ro
     return []
 
 
-def appeal_period_ended(context, request, data, *, field: Annotated[str, FieldOf()]):
-    """A decision gains legal force only after the appeal period (KL 13:5) that ``field`` holds."""
-    ends = context.data.get(field)
-    if ends is None:
+def date_within_deadline(context, request, data, *, field: Annotated[str, FieldOf()],
+                         after: Annotated[str, FieldOf()], deadline: Annotated[str, DeadlineOf()],
+                         reason: Annotated[str, FieldOf()]):
+    """The date the transition records (``field``, sent under the same name)
+    keeps the legal order: not after today, not before the object's ``after``
+    date, and later than ``deadline`` from it only with a reason (the
+    transition's ``reason`` data, which an action records in that field).
+    ``deadlines.date_flags`` flags what this lets through."""
+    if data is None or data.get(field) is None:
+        return []
+    schema = get_schemas(request.registry)[context.type_name]
+    day, earlier = data[field], context.data.get(after)
+    problem = order_problem(day, earlier, deadline, datetime.date.today())
+    mapping = {"field": schema.by_name[field].title, "date": day.isoformat(),
+               "after": schema.by_name[after].title, "law": DEADLINES[deadline].law,
+               "after_date": earlier.isoformat() if earlier else "",
+               "reason": schema.by_name[reason].title}
+    if problem == FUTURE:
+        return [_("'${field}' ${date} kan inte ligga efter dagens datum.", mapping=mapping)]
+    if problem == BEFORE:
+        return [_("'${field}' ${date} kan inte vara före '${after}' ${after_date} (${law}).", mapping=mapping)]
+    if problem == LATE and not str(data.get(reason) or "").strip():
+        mapping["last_day"] = last_day(earlier, deadline).isoformat()
+        return [_("'${field}' ${date} är senare än ${law} medger (senast ${last_day}); "
+                  "ange ett skäl i '${reason}'.", mapping=mapping)]
+    return []
+
+
+def appeal_period_ended(context, request, data, *, field: Annotated[str, FieldOf()],
+                        posted: Annotated[str, FieldOf()], justified: Annotated[str, FieldOf()],
+                        meeting: Annotated[str, FieldOf()]):
+    """A decision gains legal force only after the appeal period (KL 13:5):
+    the later of what ``field`` holds and what the dates ``meeting``,
+    ``justified`` and ``posted`` give (``dates.appeal_end_of_protocol``), so
+    that a stored end or a posting dated out of order never ends it early."""
+    posted_on = context.data.get(posted)
+    if posted_on is None:
         return [_("Beslutet har inte anslagits.")]
+    computed = appeal_end_of_protocol(context.data.get(meeting), context.data.get(justified), posted_on)
+    ends = max(computed, context.data.get(field) or computed)
     if datetime.date.today() <= ends:
         return [_("Överklagandetiden löper till och med ${date}.", mapping={"date": ends.isoformat()})]
     return []
@@ -113,6 +151,37 @@ def linked_to_adopted_decision(context, request, data, *, decision_type: TypeNam
     if decision.state not in states:
         return [_("Protokollet för beslutet ${title} (§ ${paragraph}) är inte justerat.",
                   mapping={"title": decision.title, "paragraph": str(decision.data.get("paragraph"))})]
+    return []
+
+
+def within_mandate(context, request, data, *, field: Annotated[str, FieldOf()], proposes_to: list,
+                   mandate: Annotated[str, FieldOf()]):
+    """A body decides a matter itself only when the proposal does not send it
+    on: if ``field`` (the proposal's "Kommunstyrelsens förslag till
+    kommunfullmäktige") contains one of ``proposes_to``, only when the
+    proposal is marked ``mandate`` (within the body's own mandate, KL 5:1, 6:1)."""
+    if context.data.get(mandate):
+        return []
+    line = " ".join(str(context.data.get(field) or "").split())
+    if any(" ".join(words.split()).casefold() in line.casefold() for words in proposes_to):
+        schema = get_schemas(request.registry)[context.type_name]
+        return [_("Förslaget lyder '${line}': ärendet kan beslutas här bara om det är markerat '${mandate}'.",
+                  mapping={"line": line, "mandate": schema.by_name[mandate].title})]
+    return []
+
+
+def votes_within_seats(context, request, data, *, decision_type: TypeName,
+                       body: Annotated[str, ChoiceOf("body", "decision_type")],
+                       votes: Annotated[list, FieldsOf("decision_type")]):
+    """The counts of a vote (``votes``: yes, no, abstain) add up to no more
+    than the ``body``'s seats (``settings.seats_of``)."""
+    if data is None:
+        return []
+    seats = seats_of(request.app_settings, body)
+    total = sum(data.get(name) or 0 for name in votes)
+    if seats is not None and total > seats:
+        return [_("Rösterna är ${total} men ${body} har ${seats} ledamöter.",
+                  mapping={"total": str(total), "body": body, "seats": str(seats)})]
     return []
 
 
@@ -163,6 +232,9 @@ def includeme(config):
         ("deciding_decision_justified", deciding_decision_justified),
         ("chair_of_deciding_body", chair_of_deciding_body),
         ("appeal_period_ended", appeal_period_ended),
+        ("date_within_deadline", date_within_deadline),
+        ("within_mandate", within_mandate),
+        ("votes_within_seats", votes_within_seats),
         ("linked_to_adopted_decision", linked_to_adopted_decision),
         ("all_parties_signed", all_parties_signed),
         ("amends_agreement", amends_agreement),

@@ -22,8 +22,9 @@ class Ref:
     """A parameter's value names something in the definitions.
 
     ``kind``: "type" (a content type with a workflow), "state"/"states" (one or
-    a list of states), "transition" (a transition's id), "choice" (a value of a choice field), "field" (a field
-    name), "roles_by_choice" (a {choice value: role} mapping). ``type_param``
+    a list of states), "transition" (a transition's id), "choice" (a value of a choice field), "field"/"fields"
+    (a field name, a list of them), "roles_by_choice" (a {choice value: role} mapping), "deadline" (a
+    legal time limit of ``dates.DEADLINES``). ``type_param``
     names the parameter holding the type the value belongs to (None: the type
     of the workflow the step is in); ``field`` the choice field.
     """
@@ -53,8 +54,16 @@ def TransitionOf(type_param=None):  # noqa: N802
     return Ref("transition", type_param)
 
 
+def FieldsOf(type_param=None):  # noqa: N802
+    return Ref("fields", type_param)
+
+
 def RolesByChoice(field, type_param=None):  # noqa: N802
     return Ref("roles_by_choice", type_param, field)
+
+
+def DeadlineOf():  # noqa: N802
+    return Ref("deadline")
 
 
 TypeName = Annotated[str, Ref("type")]
