@@ -49,6 +49,8 @@ class AppSettings:
     # Where the content types and the workflows are defined.
     schemas: str = setting(os.path.join(PROJECT, "schemas"), asstr)
     workflows: str = setting(os.path.join(PROJECT, "workflows"), asstr)
+    # The deciding bodies (KS, KF, the nämnder): seats, members, rules (bodies/*.yaml).
+    bodies: str = setting(os.path.join(PROJECT, "bodies"), asstr)
     # `partnership-cms init`: load the demo users and the seed case; create the
     # first administrator from PCMS_ADMIN_LOGIN / PCMS_ADMIN_PASSWORD.
     demo: bool = setting(False, asbool)

@@ -8,6 +8,7 @@ from typing import Annotated
 from pyramid.traversal import resource_path
 
 from .. import dates
+from ..bodies.decisions import meeting_decision
 from ..content.numbering import next_number
 from ..content.services import create_content, edit_content
 from ..events import AuditAction, ContentChanged, notify
@@ -29,11 +30,18 @@ def create_decision(proposal, request, transition, data, *, decision_type: TypeN
                     outcome: Annotated[str, ChoiceOf("outcome", "decision_type")]):
     """Record the body's decision (KS § n, KF § m) on the proposal.
 
-    The paragraph is the next of the body in the meeting's year, gapless.
+    The paragraph is the next of the body in the meeting's year, gapless;
+    a decision taken at a meeting (``bodies.decisions``) has the § its item
+    got when the meeting opened, and records the meeting, the named vote and
+    who was present.
     """
     meeting_date = data["meeting_date"]
     year = meeting_date.year
-    paragraph = next_number(request.root, "§" + body, year)
+    at_meeting = meeting_decision(request, proposal)
+    if at_meeting is not None:
+        paragraph = at_meeting.paragraph
+    else:
+        paragraph = next_number(request.root, "§" + body, year)
     text = data.get("decision_text") or DEFAULT_DECISION_TEXT.get(outcome) or "\n".join(
         proposal.data.get("decision_points", ()))
     values = {k: data[k] for k in DECISION_DATA if k in data}
@@ -48,6 +56,8 @@ def create_decision(proposal, request, transition, data, *, decision_type: TypeN
         "recipients": list(proposal.data.get("recipients", ())),
         "confidential": bool(proposal.data.get("confidential")),
     })
+    if at_meeting is not None:
+        values.update(at_meeting.values, meeting=at_meeting.meeting)
     # Services take JSON-shaped values, as the API sends them.
     decision = create_content(request, decision_type, to_json_value(values), allow_system=True,
                               name=f"{body.lower()}-{year}-{paragraph}")

@@ -14,6 +14,8 @@ from typing import Annotated
 
 from pyramid.traversal import find_resource, find_root
 
+from ..bodies import get_bodies
+from ..bodies.decisions import meeting_decision
 from ..i18n import _
 from ..schema import get_schemas
 from ..security.policy import roles_in_context
@@ -113,6 +115,20 @@ def amends_agreement(context, request, data, *, target_type: TypeName,
     return []
 
 
+def decided_at_meeting(context, request, data, *, body: str):
+    """A body that decides only at meetings (``decides_without_meetings: false``
+    in ``bodies/``) takes this decision through a meeting's item, never by one
+    person's transition: the meeting service lets its own call through
+    (``bodies.decisions.at_meeting``), everyone else is refused with the rule.
+    ``body``: the body's id; start-up checks it names a body."""
+    deciding = get_bodies(request.registry)[body]
+    if deciding.decides_without_meetings or meeting_decision(request, context) is not None:
+        return []
+    return [_("${body} beslutar bara vid sammanträde (${law}): ärendet avgörs när det behandlas "
+              "på ett sammanträdes föredragningslista.",
+              mapping={"body": deciding.title, "law": deciding.quorum_law})]
+
+
 def includeme(config):
     for name, fn in [
         ("complete", complete),
@@ -122,5 +138,6 @@ def includeme(config):
         ("linked_to_adopted_decision", linked_to_adopted_decision),
         ("all_parties_signed", all_parties_signed),
         ("amends_agreement", amends_agreement),
+        ("decided_at_meeting", decided_at_meeting),
     ]:
         config.add_workflow_guard(name, fn)
