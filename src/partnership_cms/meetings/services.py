@@ -43,6 +43,15 @@ class MeetingRefused(ServiceError):
     code = "guard_failed"
 
 
+class MeetingInvalid(ServiceError):
+    """An act's values are not valid; ``errors`` maps each field to why."""
+
+    code = "invalid_data"
+
+    def __init__(self, errors):
+        super().__init__(_("Uppgifterna är inte giltiga."), errors)
+
+
 def _refuse(message):
     raise MeetingRefused(message)
 
@@ -168,7 +177,7 @@ def _text(body, name, required=False):
     if value is None and not required:
         return ""
     if not isinstance(value, str) or (required and not value.strip()) or len(value) > MAX_TEXT:
-        raise ServiceError(_("Uppgifterna är inte giltiga."), {name: _("Ange en text (högst ${max} tecken).",
+        raise MeetingInvalid({name: _("Ange en text (högst ${max} tecken).",
                                                                         mapping={"max": MAX_TEXT})})
     return value.strip()
 
@@ -176,14 +185,14 @@ def _text(body, name, required=False):
 def _int(body, name):
     value = body.get(name)
     if not isinstance(value, int) or isinstance(value, bool):
-        raise ServiceError(_("Uppgifterna är inte giltiga."), {name: _("Ange ett heltal.")})
+        raise MeetingInvalid({name: _("Ange ett heltal.")})
     return value
 
 
 def _choice(body, name, choices):
     value = body.get(name)
     if value not in choices:
-        raise ServiceError(_("Uppgifterna är inte giltiga."), {name: _("Välj en av: ${choices}.",
+        raise MeetingInvalid({name: _("Välj en av: ${choices}.",
                                                                         mapping={"choices": ", ".join(choices)})})
     return value
 
@@ -191,7 +200,7 @@ def _choice(body, name, choices):
 def _logins(body, name):
     value = body.get(name, [])
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ServiceError(_("Uppgifterna är inte giltiga."), {name: _("Ange en lista med användarnamn.")})
+        raise MeetingInvalid({name: _("Ange en lista med användarnamn.")})
     return value
 
 
@@ -207,7 +216,7 @@ def add_item(request, meeting, body):
     except (KeyError, ValueError):
         proposal = None
     if not isinstance(proposal, Content) or proposal.type_name != "Proposal":
-        raise ServiceError(_("Uppgifterna är inte giltiga."),
+        raise MeetingInvalid(
                            {"proposal": _("Hittar inget ärende på ${path}.", mapping={"path": path})})
     if deciding.agenda_state is None or proposal.state != deciding.agenda_state:
         _refuse(_("Ärendet står inte inför ${body}.",
@@ -256,7 +265,7 @@ def order_items(request, meeting, body):
     items = agenda(meeting)
     order = body.get("items")
     if not isinstance(order, list) or sorted(order, key=str) != sorted((i["item"] for i in items), key=str):
-        raise ServiceError(_("Uppgifterna är inte giltiga."),
+        raise MeetingInvalid(
                            {"items": _("Ange varje punkt på föredragningslistan en gång.")})
     by_number = {i["item"]: i for i in items}
     items = [by_number[n] for n in order]
@@ -277,7 +286,7 @@ def roll_call(request, meeting, body):
     present = _logins(body, "present")
     strangers = [p for p in present if p not in seats["members"]]
     if strangers:
-        raise ServiceError(_("Uppgifterna är inte giltiga."),
+        raise MeetingInvalid(
                            {"present": _("${login} är inte ledamot i ${body}.",
                                          mapping={"login": strangers[0], "body": deciding.title})})
     attendance = [{"member": m, "status": "present" if m in present else "absent"} for m in seats["members"]]
@@ -292,14 +301,14 @@ def roll_call(request, meeting, body):
 
 def _substitution(deciding, seats, entry, present, taken):
     if not isinstance(entry, dict):
-        raise ServiceError(_("Uppgifterna är inte giltiga."), {"substitutes": _("Ange {substitute, for}.")})
+        raise MeetingInvalid({"substitutes": _("Ange {substitute, for}.")})
     substitute, member = entry.get("substitute"), entry.get("for")
     if substitute not in seats["substitutes"]:
-        raise ServiceError(_("Uppgifterna är inte giltiga."),
+        raise MeetingInvalid(
                            {"substitute": _("${login} är inte ersättare i ${body}.",
                                             mapping={"login": str(substitute), "body": deciding.title})})
     if member not in seats["members"]:
-        raise ServiceError(_("Uppgifterna är inte giltiga."),
+        raise MeetingInvalid(
                            {"for": _("${login} är inte ledamot i ${body}.",
                                      mapping={"login": str(member), "body": deciding.title})})
     if member in present or any(s["for"] == member or s["substitute"] == substitute for s in taken):
@@ -321,7 +330,7 @@ def change_attendance(request, meeting, body):
     if change in ("arrive", "leave"):
         member = body.get("member")
         if member not in seats["members"]:
-            raise ServiceError(_("Uppgifterna är inte giltiga."),
+            raise MeetingInvalid(
                                {"member": _("${login} är inte ledamot i ${body}.",
                                             mapping={"login": str(member), "body": deciding.title})})
         status = "present" if change == "arrive" else "absent"
@@ -330,7 +339,9 @@ def change_attendance(request, meeting, body):
         if change == "arrive":  # the member takes back their seat from a substitute
             substitutions = [s for s in substitutions if s["for"] != member]
     elif change == "substitute_in":
-        entry = _substitution(deciding, seats, body, present, substitutions)
+        # For an absent member, or one who is jävig on an item (the substitute then serves on those items only).
+        recused = {m for item in meeting.data.get("agenda") or () for m in item.get("recused", ())}
+        entry = _substitution(deciding, seats, body, present - recused, substitutions)
         substitutions.append(entry)
         details = {"act": change, **entry}
     else:
@@ -357,7 +368,7 @@ def recuse(request, meeting, body):
         _require_clerk_or_chair(request, meeting, deciding)
     seats = membership(request.root, deciding)
     if member not in seats["members"] and member not in seats["substitutes"]:
-        raise ServiceError(_("Uppgifterna är inte giltiga."),
+        raise MeetingInvalid(
                            {"member": _("${login} är inte ledamot i ${body}.",
                                         mapping={"login": str(member), "body": deciding.title})})
     if member in item["recused"]:
@@ -520,7 +531,7 @@ def decide(request, meeting, body):
     else:
         outcome = body.get("outcome") or voted
         if outcome not in deciding.outcomes:
-            raise ServiceError(_("Uppgifterna är inte giltiga."),
+            raise MeetingInvalid(
                                {"outcome": _("Välj en av: ${choices}.",
                                              mapping={"choices": ", ".join(deciding.outcomes)})})
         if voted is not None and outcome != voted:

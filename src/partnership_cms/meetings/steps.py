@@ -17,10 +17,21 @@ def body_of(request, meeting, body_field="body"):
 
 
 def presides(request, meeting, body):
-    """Whether the current user is the body's chair or vice chair."""
+    """Whether the current user leads the meeting: the body's chair, or the
+    vice chair when the roll call found the chair absent (or has not yet been
+    held: the vice chair may open a meeting the chair cannot come to)."""
     seats = membership(request.root, body)
     login = request.authenticated_userid
-    return login is not None and login in (seats["chair"], seats["vice_chair"])
+    if login is None:
+        return False
+    if login == seats["chair"]:
+        return True
+    if login != seats["vice_chair"]:
+        return False
+    if not meeting.data.get("roll_called"):
+        return True
+    present = {a["member"] for a in meeting.data.get("attendance") or () if a["status"] == "present"}
+    return seats["chair"] not in present
 
 
 def notice_in_time(context, request, data, *, date_field: Annotated[str, FieldOf()],
