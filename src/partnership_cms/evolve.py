@@ -144,13 +144,6 @@ def step_8_audit_index_actions(root, registry):
                 tree[key] = entry["action"]
 
 
-def step_9_body_memberships(root, registry):
-    """Who sits on each body, as an administrator changed it (bodies/); empty:
-    every body has the members its YAML file names."""
-    if getattr(root, "bodies", None) is None:
-        root.bodies = OOBTree()
-
-
 STEPS = [
     (1, step_1_create_structure),
     (2, step_2_add_missing_folders),
@@ -160,7 +153,6 @@ STEPS = [
     (6, step_6_imports),
     (7, step_7_state_keys_name_their_type),
     (8, step_8_audit_index_actions),
-    (9, step_9_body_memberships),
 ]
 LATEST = STEPS[-1][0]
 

@@ -60,7 +60,7 @@ def ks_meeting_proposes(api, seed_url):
     act(api, url, "roll_call", "clerk", present=KS_SEATS)
     act(api, url, "move", "ks_chair", item=1, kind="approve")
     act(api, url, "open_vote", "ks_chair", item=1, ja="approve", nej="reject")
-    for member, vote in zip(KS_SEATS, ["ja", "nej", "ja"]):
+    for member, vote in zip(KS_SEATS, ["ja", "nej", "ja"], strict=True):
         act(api, url, "vote", member, item=1, vote=vote)
     act(api, url, "close_vote", "ks_chair", item=1)
     act(api, url, "decide", "ks_chair", item=1)
@@ -323,7 +323,7 @@ def test_a_tie_with_the_chair_abstaining_needs_the_casting_vote(api, seed_url):
     api.transition(url, "open", "ks_chair")
     act(api, url, "roll_call", "clerk", present=KS_SEATS)
     act(api, url, "open_vote", "ks_chair", item=1, ja="approve", nej="table")
-    for member, vote in zip(KS_SEATS, ["avstar", "ja", "nej"]):
+    for member, vote in zip(KS_SEATS, ["avstar", "ja", "nej"], strict=True):
         act(api, url, "vote", member, item=1, vote=vote)
     res = act(api, url, "close_vote", "ks_chair", status=422, item=1)
     assert "utslagsröst (KL 5:58)" in res["message"]

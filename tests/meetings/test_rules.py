@@ -1,9 +1,9 @@
-"""The rules of a meeting as pure functions (meetings/rules.py)."""
+"""The rules of a meeting as pure functions (bodies/rules.py)."""
 import datetime
 
 import pytest
 
-from partnership_cms.meetings import rules
+from partnership_cms.bodies import rules
 
 MEMBERS = ("anna", "bo", "cia", "dan", "eva")
 

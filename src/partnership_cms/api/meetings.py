@@ -9,8 +9,8 @@ sits on one (audited).
 """
 from pyramid.view import view_config
 
-from ..bodies import get_bodies, membership, seats_of
 from ..bodies import change_membership as change_body_membership
+from ..bodies import get_bodies, membership, seats_of
 from ..content.models import Content, Root
 from ..meetings import perform_act, summary
 from ..security.permissions import MANAGE_USERS, VIEW

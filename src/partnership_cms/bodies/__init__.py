@@ -6,7 +6,8 @@ at start-up; a broken file stops it (``BodyError``: file, key, reason).
 Who sits on a body is data an administrator changes (``change_membership``,
 audited on the chain ``body:<id>``); the YAML gives the seats, the rules and
 the membership a new database starts from. ``root.bodies`` holds only the
-bodies whose membership was changed (evolve step 9 makes it).
+bodies whose membership was changed; the first change makes it (no evolve
+step: a database without it simply has every body as its YAML says).
 """
 from __future__ import annotations
 

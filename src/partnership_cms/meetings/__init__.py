@@ -1,10 +1,10 @@
 """Meetings (sammanträden): a body decides its cases at them.
 
 The Meeting type is data (``schemas/meeting.yaml``, ``workflows/meeting.yaml``);
-this package holds its workflow steps (``steps.py``), the rules as pure
-functions (``rules.py``) and the acts of a meeting (``services.py``).
-``includeme`` registers the steps and, once the workflows are loaded, checks
-that the bodies, the Meeting schema and the proposal workflow agree.
+its workflow steps are built in (``workflow/meeting_steps.py``), the rules
+pure functions (``bodies/rules.py``); this package holds the acts of a
+meeting (``services.py``). ``includeme`` checks, once the workflows are
+loaded, that the bodies, the Meeting schema and the proposal workflow agree.
 """
 from ..bodies import BodyError, get_bodies
 from ..bodies.loader import check_against_workflow
@@ -37,6 +37,5 @@ def check_bodies(registry):
 
 
 def includeme(config):
-    config.include(".steps")
     # order=20: after load_workflows registers the definitions (order=10).
     config.action(("partnership_cms.meetings.check",), lambda: check_bodies(config.registry), order=20)

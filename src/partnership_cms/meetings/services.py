@@ -1,6 +1,6 @@
 """The acts of a meeting: agenda, attendance, motions, votes, decisions, reservations.
 
-Each act checks who may do it and the rule it must keep (``rules.py``),
+Each act checks who may do it and the rule it must keep (``bodies/rules.py``),
 changes the meeting's system fields and announces the change
 (``events.ContentChanged`` with the act's ``AuditAction``), so the audit
 trail records it in the same transaction. A vote or a roll call is never
@@ -19,7 +19,7 @@ import datetime
 
 from pyramid.traversal import find_resource, resource_path
 
-from ..bodies import get_bodies, membership, seats_of
+from ..bodies import membership, rules, seats_of
 from ..bodies.decisions import MeetingDecision, at_meeting
 from ..content.models import Content
 from ..content.services import edit_content
@@ -28,8 +28,7 @@ from ..events import AuditAction, ContentChanged, notify
 from ..i18n import _
 from ..security.policy import roles_in_context
 from ..workflow import NotAllowed, NotAvailable, get_workflows
-from . import rules
-from .steps import body_of, presides
+from ..workflow.meeting_steps import body_of, presides
 
 MOTION_KINDS = ("approve", "reject", "refer_back", "table", "amend", "add")
 WORDED_MOTIONS = ("amend", "add")  # ändrings- and tilläggsyrkanden carry their wording
@@ -146,7 +145,8 @@ def _require_quorum(request, meeting, body, item):
     on_item = serving_on(meeting, body, item, request.root)
     if not rules.has_quorum(seats_of(body), len(on_item)):
         _refuse(_("${body} är inte beslutfört: ${count} av ${seats} tjänstgör, mer än hälften krävs (${law}).",
-                   mapping={"body": body.title, "count": len(on_item), "seats": seats_of(body), "law": body.quorum_law}))
+                   mapping={"body": body.title, "count": len(on_item), "seats": seats_of(body),
+                            "law": body.quorum_law}))
 
 
 def _require_roll_call(meeting):
@@ -651,5 +651,3 @@ class UnknownAct(ServiceError):
     code = "unknown_transition"  # answered 404, like an unknown transition
 
 
-def bodies_of(request):
-    return get_bodies(request.registry)

@@ -38,10 +38,7 @@ def create_decision(proposal, request, transition, data, *, decision_type: TypeN
     meeting_date = data["meeting_date"]
     year = meeting_date.year
     at_meeting = meeting_decision(request, proposal)
-    if at_meeting is not None:
-        paragraph = at_meeting.paragraph
-    else:
-        paragraph = next_number(request.root, "§" + body, year)
+    paragraph = at_meeting.paragraph if at_meeting is not None else next_number(request.root, "§" + body, year)
     text = data.get("decision_text") or DEFAULT_DECISION_TEXT.get(outcome) or "\n".join(
         proposal.data.get("decision_points", ()))
     values = {k: data[k] for k in DECISION_DATA if k in data}

@@ -4,7 +4,9 @@ Kommunallagen (2017:725): quorum (5:45 for fullmäktige, 6:28 for a nämnd),
 notice (5:13–15 for fullmäktige, the reglemente for a nämnd), the chair's
 casting vote (5:58, as the issue names it), minority återremiss (5:50),
 jäv (6:28–32: a member who is jävig takes no part in the item). The
-services in ``services.py`` apply them to a meeting's stored values.
+meeting workflow's guards (``workflow/meeting_steps.py``) and the acts of a
+meeting (``meetings/services.py``) apply them to a meeting's stored values;
+they sit here, under the workflow, so that both can.
 """
 from __future__ import annotations
 

@@ -1,14 +1,17 @@
-"""The guards and actions of the meeting workflow (``workflows/meeting.yaml``)."""
+"""The guards and actions of the meeting workflow (``workflows/meeting.yaml``).
+
+They live with the other built-in steps, so the shipped workflows load with
+the workflow package alone; the acts between opening and closing are in
+``meetings/services.py``."""
 from __future__ import annotations
 
 import datetime
 from typing import Annotated
 
-from ..bodies import get_bodies, membership
+from ..bodies import get_bodies, membership, rules
 from ..content.numbering import next_number
 from ..i18n import _
-from ..workflow.params import FieldOf
-from . import rules
+from .params import FieldOf
 
 
 def body_of(request, meeting, body_field="body"):
