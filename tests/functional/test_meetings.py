@@ -332,6 +332,31 @@ def test_a_tie_with_the_chair_abstaining_needs_the_casting_vote(api, seed_url):
     assert api.get(seed_url, user="clerk").json["review_state"] == "ks"
 
 
+def test_bad_values_get_a_4xx_and_write_nothing(api, seed_url):
+    url = new_meeting(api, "KS")
+    for body in ({"proposal": 7}, {"proposal": "/../x"}, {"proposal": "/proposals"}, {}):
+        act(api, url, "add_item", "clerk", status=422, **body)
+    act(api, url, "order", "clerk", status=422, items="1")
+    act(api, url, "nonsense", "clerk", status=404)
+    api.post(url + "/@meeting/add_item", None, user="clerk", status=422)
+    act(api, url, "add_item", "clerk", proposal=seed_url)
+    api.transition(url, "convene", "clerk")
+    api.transition(url, "open", "ks_chair")
+    act(api, url, "roll_call", "clerk", status=422, present="ks_chair")
+    act(api, url, "roll_call", "clerk", status=422, present=KS_SEATS, substitutes=5)
+    act(api, url, "roll_call", "clerk", status=422, present=["ks_chair"], substitutes=["ks_sub1"])
+    act(api, url, "roll_call", "clerk", present=KS_SEATS)
+    act(api, url, "move", "ks_member", status=422, item="1", kind="reject")
+    act(api, url, "move", "ks_member", status=422, item=9, kind="reject")
+    act(api, url, "move", "ks_member", status=422, item=1, kind=["reject"])
+    act(api, url, "decide", "ks_chair", status=422, item=1, outcome=["approve"])
+    act(api, url, "vote", "ks_member", status=422, item=1, vote="ja")  # no vote open
+    assert api.get("/proposals" + seed_url.removeprefix("/proposals"), user="clerk").json["review_state"] == "ks"
+    assert [e["details"].get("act") for e in trail(api, url, "agenda")] == ["add_item"]
+    assert api.get(url + "/@meeting", user="ks_member").json["items"][0]["status"] == "pending"
+    api.get("/proposals" + seed_url.removeprefix("/proposals") + "/@meeting", user="clerk", status=404)
+
+
 def test_membership_is_changed_by_an_administrator_and_audited(api):
     body = api.get("/@bodies/KS", user="ks_member").json
     assert (body["seats"], body["members"], body["chair"]) == (3, KS_SEATS, "ks_chair")

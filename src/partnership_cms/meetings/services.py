@@ -291,7 +291,10 @@ def roll_call(request, meeting, body):
                                          mapping={"login": strangers[0], "body": deciding.title})})
     attendance = [{"member": m, "status": "present" if m in present else "absent"} for m in seats["members"]]
     substitutions = []
-    for entry in body.get("substitutes") or []:
+    entries = body.get("substitutes") or []
+    if not isinstance(entries, list):
+        raise MeetingInvalid({"substitutes": _("Ange {substitute, for}.")})
+    for entry in entries:
         substitutions.append(_substitution(deciding, seats, entry, present, substitutions))
     _store(request, meeting, AuditAction.ATTENDANCE,
            {"act": "roll_call", "attendance": attendance, "substitutions": substitutions},
@@ -530,7 +533,7 @@ def decide(request, meeting, body):
         _check_minority(request, deciding, item, serving_now)
     else:
         outcome = body.get("outcome") or voted
-        if outcome not in deciding.outcomes:
+        if not isinstance(outcome, str) or outcome not in deciding.outcomes:
             raise MeetingInvalid(
                                {"outcome": _("Välj en av: ${choices}.",
                                              mapping={"choices": ", ".join(deciding.outcomes)})})
