@@ -72,11 +72,18 @@ PLAN = (
 
 
 # -- our database -------------------------------------------------------------------
+# The dataset moves cases through KS and KF by the chair's transition, as
+# before meetings: on the bodies where KS and KF decide without them (the
+# tests' copy of bodies/, which differs from it in that one key only).
+BODIES = os.path.join(PROJECT, "tests", "bodies_decide_directly")
+
+
 def our_settings(data_fs):
     return {
         "zodbconn.uri": f"file://{data_fs}?connection_cache_size=20000",
         "partnership_cms.schemas": os.path.join(PROJECT, "schemas"),
         "partnership_cms.workflows": os.path.join(PROJECT, "workflows"),
+        "partnership_cms.bodies": BODIES,
         "partnership_cms.session_secret": "bench-only-secret",
         "retry.attempts": "3",
     }
@@ -166,7 +173,7 @@ class OurDatabase:
             f.write(SERVER_INI.format(
                 data_fs=self.data_fs, port=port, threads=THREADS,
                 schemas=os.path.join(PROJECT, "schemas"),
-                workflows=os.path.join(PROJECT, "workflows")))
+                workflows=os.path.join(PROJECT, "workflows"), bodies=BODIES))
         return path
 
 
@@ -181,6 +188,7 @@ retry.attempts = 3
 tm.annotate_user = false
 partnership_cms.schemas = {schemas}
 partnership_cms.workflows = {workflows}
+partnership_cms.bodies = {bodies}
 partnership_cms.demo = false
 partnership_cms.session_secret = bench-only-secret
 partnership_cms.token_hours = 12

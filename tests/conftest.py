@@ -19,11 +19,18 @@ from partnership_cms.scripting import act_as, app_request
 PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+# The tests written before meetings let the KS and KF chairs decide by one
+# transition; those of meetings pass bodies=REAL_BODIES (tests/meetings/).
+DIRECT_BODIES = os.path.join(PROJECT, "tests", "bodies_decide_directly")
+REAL_BODIES = os.path.join(PROJECT, "bodies")
+
+
 def make_settings(tmp_path, **overrides):
     settings = {
         "zodbconn.uri": f"file://{tmp_path}/Data.fs",
         "partnership_cms.schemas": os.path.join(PROJECT, "schemas"),
         "partnership_cms.workflows": os.path.join(PROJECT, "workflows"),
+        "partnership_cms.bodies": DIRECT_BODIES,
         "partnership_cms.session_secret": "test-secret",
     }
     settings.update(overrides)

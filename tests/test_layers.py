@@ -19,10 +19,11 @@ LAYERS = [
     {"schema"},
     {"audit"},
     {"security"},
+    {"bodies"},
     {"catalog"},
     {"content"},
     {"workflow"},
-    {"importer", "evolve"},
+    {"importer", "evolve", "meetings"},
     {"api"},
     {"views"},
     {"__init__", "scripting", "demo", "cli", "write_queue", "retry"},  # the application and its tools

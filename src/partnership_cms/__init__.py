@@ -45,9 +45,13 @@ def configure(settings):
     # The catalog and the audit trail subscribe to the content events.
     config.include(".catalog")
     config.include(".audit")
+    # The bodies (bodies/*.yaml) before the workflow: its guards ask them.
+    config.include(".bodies")
     config.include(".workflow")
     config.load_workflows(config.registry.app_settings.workflows)
     config.include(".content")
+    # Meetings add the Meeting workflow's steps and check bodies against the workflows.
+    config.include(".meetings")
     config.include(".api")
     # HTML views after the API: same URLs, chosen by the Accept header.
     config.include(".views")

@@ -35,6 +35,14 @@ class AuditAction(StrEnum):
     GROUP_CHANGE_CANCELLED = "group_change_cancelled"
     LOCAL_ROLE_CHANGED = "local_role_changed"
     SEAL = "seal"
+    BODY_CHANGED = "body_changed"  # a body's members, substitutes, chair (bodies/)
+    # The acts of a meeting (meetings/): each on the meeting's chain.
+    AGENDA = "agenda"
+    ATTENDANCE = "attendance"
+    MOTION = "motion"
+    VOTE = "vote"
+    DECLARATION = "declaration"  # the chair's: a vote opened or closed, an item decided
+    RESERVATION = "reservation"
 
 
 @dataclass(frozen=True)

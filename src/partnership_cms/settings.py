@@ -18,7 +18,7 @@ from pyramid.settings import asbool, aslist
 
 DEFAULT_DNR_FORMAT = "{series}-{year}/{number}"  # KS-2021/457
 
-__all__ = ["AppSettings", "asbool", "asint", "asfloat", "aslist", "asstr", "read_settings", "seats_of"]
+__all__ = ["AppSettings", "asbool", "asint", "asfloat", "aslist", "asstr", "read_settings"]
 
 PREFIX = "partnership_cms."
 PROJECT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -49,6 +49,8 @@ class AppSettings:
     # Where the content types and the workflows are defined.
     schemas: str = setting(os.path.join(PROJECT, "schemas"), asstr)
     workflows: str = setting(os.path.join(PROJECT, "workflows"), asstr)
+    # The deciding bodies (KS, KF, the nämnder): seats, members, rules (bodies/*.yaml).
+    bodies: str = setting(os.path.join(PROJECT, "bodies"), asstr)
     # `partnership-cms init`: load the demo users and the seed case; create the
     # first administrator from PCMS_ADMIN_LOGIN / PCMS_ADMIN_PASSWORD.
     demo: bool = setting(False, asbool)
@@ -75,19 +77,8 @@ class AppSettings:
     login_failure_window_seconds: int = setting(900, asint)
     login_failures_audited_per_window: int = setting(50, asint)
     max_body_bytes: int = setting(10 * 1024 * 1024, asint)
-    # The seats (ledamöter) of KS and KF: a vote's yes + no + abstain may not exceed them.
-    # Read through ``seats_of`` only, so that the bodies' own data can take over.
-    seats_ks: int = setting(15, asint)
-    seats_kf: int = setting(61, asint)
     public_url: str | None = setting(None, asstr)
     hsts: bool = setting(False, asbool)
-
-
-def seats_of(app_settings, body):
-    """The number of seats of a body ("KS", "KF"), or None for a body without a
-    known number. The one place that answers it: when the bodies become data
-    (``bodies/*.yaml`` with their seats), this lookup reads them instead."""
-    return {"KS": app_settings.seats_ks, "KF": app_settings.seats_kf}.get(body)
 
 
 KNOWN = {PREFIX + f.name for f in fields(AppSettings)}

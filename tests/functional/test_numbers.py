@@ -1,11 +1,13 @@
 """§ numbers per body and year, KS's mandate and vote counts (issue 10, item 12).
 Through the real app."""
 import os
+import re
+import shutil
 
 import transaction
 import webtest
 
-from conftest import Api, browse, make_app
+from conftest import PROJECT, Api, browse, make_app
 
 from .test_case_path import create_proposal
 
@@ -94,19 +96,23 @@ def test_ks_cannot_adopt_its_own_proposal_to_kf_unless_within_its_mandate(app, a
 
 
 def test_votes_are_counted_against_the_bodys_seats(api, seed_url):
-    # KS has 15 seats (settings seats_ks), KF 61 (seats_kf).
-    res = api.transition(seed_url, "ks_propose", "ks_chair", votes_yes=10, votes_no=5, votes_abstain=1,
+    # The demo's KS has 3 seats, its KF 5 (bodies/*.yaml).
+    res = api.transition(seed_url, "ks_propose", "ks_chair", votes_yes=2, votes_no=1, votes_abstain=1,
                          status=422)
-    assert res.json["message"] == "Rösterna är 16 men KS har 15 ledamöter."
+    assert res.json["message"] == "Rösterna är 4 men KS har 3 ledamöter."
     assert api.get(seed_url, user="clerk").json["review_state"] == "ks"
-    api.transition(seed_url, "ks_propose", "ks_chair", votes_yes=10, votes_no=4, votes_abstain=1)
-    api.transition(seed_url, "kf_adopt", "kf_chair", votes_yes=50, votes_no=12, status=422)
-    api.transition(seed_url, "kf_adopt", "kf_chair", votes_yes=49, votes_no=12)
+    api.transition(seed_url, "ks_propose", "ks_chair", votes_yes=2, votes_no=1)
+    api.transition(seed_url, "kf_adopt", "kf_chair", votes_yes=4, votes_no=2, status=422)
+    api.transition(seed_url, "kf_adopt", "kf_chair", votes_yes=3, votes_no=2)
     assert api.get(seed_url, user="clerk").json["review_state"] == "adopted"
 
 
-def test_the_seats_come_from_the_settings(tmp_path):
-    app = make_app(tmp_path, **{"partnership_cms.seats_ks": "9"})
+def test_the_seats_come_from_the_bodies(tmp_path):
+    bodies = tmp_path / "bodies"
+    shutil.copytree(os.path.join(PROJECT, "tests", "bodies_decide_directly"), bodies)
+    ks = bodies / "ks.yaml"
+    ks.write_text(re.sub(r"(?m)^seats: 3", "seats: 9", ks.read_text(encoding="utf-8")), encoding="utf-8")
+    app = make_app(tmp_path, **{"partnership_cms.bodies": str(bodies)})
     try:
         api = Api(app)
         url = "/proposals/" + api.get("/proposals", user="clerk").json["items"][0]["id"]

@@ -317,7 +317,7 @@ def start(tmp_path, workflows):
 def test_the_shipped_workflows_load_cleanly(tmp_path):
     app = start(tmp_path, WORKFLOWS)
     workflows = get_workflows(app.registry)
-    assert set(workflows.definitions) == {"Proposal", "Decision", "Agreement", "Amendment"}
+    assert set(workflows.definitions) == {"Proposal", "Decision", "Agreement", "Amendment", "Meeting"}
     again = load_workflow_dir(WORKFLOWS, workflows.guards, workflows.actions)
     assert set(again) == set(workflows.definitions)
     assert all(d.source == d.type_name.lower() + ".yaml" for d in again.values())
@@ -370,7 +370,7 @@ def test_the_app_refuses_to_start_with_invalid_yaml(tmp_path, broken_workflows):
     # A legal deadline that dates.DEADLINES does not know; vote fields that do not exist.
     ("decision.yaml", "deadline: justification", "deadline: justering",
      "decision.yaml: justify: guard date_within_deadline: parameter 'deadline': unknown deadline 'justering'"),
-    ("proposal.yaml", "votes: [votes_yes, votes_no, votes_abstain]}]", "votes: [votes_yes, votes_nej]}]",
+    ("proposal.yaml", "votes: [votes_yes, votes_no, votes_abstain]}", "votes: [votes_yes, votes_nej]}",
      "proposal.yaml: ks_propose: guard votes_within_seats: parameter 'votes': unknown fields ['votes_nej'] "
      "of Decision"),
 ])

@@ -3,5 +3,6 @@
 
 def includeme(config):
     config.scan(".views")
+    config.scan(".meetings")
     config.scan(".seal")
     config.scan(".errors")

@@ -1,7 +1,11 @@
 """The OpenAPI 3.1 document at ``/@openapi.json``, built from the same schema
 and workflow definitions the server enforces, so it cannot drift from them."""
+from ..bodies import get_bodies
+from ..meetings import ACTS
 from ..schema import get_schemas
 from ..workflow import get_workflows
+
+MEETING_TYPE = "Meeting"
 
 JSON_TYPES = {"string": "string", "text": "string", "reference": "string", "choice": "string",
               "date": "string", "integer": "integer", "boolean": "boolean"}
@@ -30,6 +34,42 @@ def _field_schema(spec):
 def _error(description):
     return {"description": description,
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def _meeting_paths(request, schemas):
+    """The bodies and the acts of a meeting (api/meetings.py)."""
+    body_ids = sorted(get_bodies(request.registry))
+    membership = {"type": "object", "properties": {
+        "members": {"type": "array", "items": {"type": "string"}},
+        "substitutes": {"type": "array", "items": {"type": "string"}},
+        "chair": {"type": "string"}, "vice_chair": {"type": ["string", "null"]}}}
+    paths = {
+        "/@bodies": {"get": {"summary": "The bodies (KS, KF, the nämnder), their seats, members and rules",
+                             "responses": {"200": {"description": "{items}"}}}},
+        "/@bodies/{id}": {
+            "get": {"summary": "One body: " + ", ".join(body_ids),
+                    "responses": {"200": {"description": "the body"}, "404": _error("no such body")}},
+            "post": {"summary": "Change who sits on the body (administrators; audited)",
+                     "requestBody": {"content": {"application/json": {"schema": membership}}},
+                     "responses": {"200": {"description": "the body"}, "403": _error("not an administrator"),
+                                   "422": _error("invalid membership")}}},
+    }
+    schema = schemas.get(MEETING_TYPE)
+    if schema is None:
+        return paths
+    item = "/" + schema.container + "/{id}/@meeting"
+    paths[item] = {"get": {"summary": "Who serves, the quorum, the items and their votes",
+                           "responses": {"200": {"description": "the meeting's proceedings"}}}}
+    paths[item + "/{act}"] = {"post": {
+        "summary": "Perform an act of the meeting: " + ", ".join(ACTS),
+        "parameters": [{"name": "act", "in": "path", "required": True,
+                        "schema": {"type": "string", "enum": list(ACTS)}}],
+        "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
+        "responses": {"200": {"description": "what the act made"}, "401": _error("not logged in"),
+                      "403": _error("not this person's act"), "404": _error("no such act"),
+                      "409": _error("not in the meeting's state"),
+                      "422": _error("a rule of the meeting refused it, or invalid values")}}}
+    return paths
 
 
 def openapi_document(request):
@@ -116,6 +156,7 @@ def openapi_document(request):
             "responses": {"200": {"description": "the new history entry"}, "401": _error("not logged in"),
                           "403": _error("not allowed"), "409": _error("not available now"),
                           "422": _error("a guard failed or data invalid")}}}
+    paths.update(_meeting_paths(request, schemas))
     for name, path in paths.items():
         for op in path.values():
             op.setdefault("responses", {})["default"] = _error("error")

@@ -25,8 +25,15 @@ DEMO_USERS = {
     "clerk": ("Rita Registrator", ["clerk"]),
     "ks_chair": ("Karin Ordförande (KS)", ["ks_chair", "ks_member"]),
     "ks_member": ("Kalle Ledamot (KS)", ["ks_member"]),
+    # Who sits on which body is in bodies/*.yaml (KS: 3 members, 2 substitutes; KF: 5 members).
+    "ks_member2": ("Klara Ledamot (KS)", ["ks_member"]),
+    "ks_sub1": ("Kim Ersättare (KS)", ["ks_member"]),
+    "ks_sub2": ("Kerstin Ersättare (KS, KF)", ["ks_member", "kf_member"]),
     "kf_chair": ("Fredrik Ordförande (KF)", ["kf_chair", "kf_member"]),
     "kf_member": ("Frida Ledamot (KF)", ["kf_member"]),
+    "kf_member2": ("Filip Ledamot (KF, BUN)", ["kf_member"]),
+    "kf_member3": ("Fatima Ledamot (KF, BUN)", ["kf_member"]),
+    "kf_member4": ("Folke Ledamot (KF, BUN)", ["kf_member"]),
     "auditor": ("Greta Granskare", ["auditor"]),
     "admin": ("Sam Systemförvaltare", ["admin"]),
 }

@@ -71,3 +71,4 @@ def includeme(config):
     config.add_directive("load_workflows", load_workflows)
     config.include(".guards")
     config.include(".actions")
+    config.include(".meeting_steps")

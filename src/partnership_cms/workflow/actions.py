@@ -9,6 +9,7 @@ from typing import Annotated
 from pyramid.traversal import resource_path
 
 from .. import dates
+from ..bodies.decisions import meeting_decision
 from ..content.services import check_edit, create_content, edit_content
 from ..events import AuditAction, ContentChanged, notify
 from ..interfaces import IWorkflows
@@ -33,8 +34,11 @@ def create_decision(proposal, request, transition, data, *, decision_type: TypeN
     """Record the body's decision (KS § n, KF § m) on the proposal.
 
     The paragraph is the next of the body in the meeting's year, gapless
-    (the Decision type's ``numbering``, content/numbering.py).
+    (the Decision type's ``numbering``, content/numbering.py); a decision
+    taken at a meeting (``bodies.decisions``) has the § its item got when the
+    meeting opened, and records the meeting, the named vote and who was present.
     """
+    at_meeting = meeting_decision(request, proposal)
     text = data.get("decision_text") or DEFAULT_DECISION_TEXT.get(outcome) or "\n".join(
         proposal.data.get("decision_points", ()))
     values = {k: data[k] for k in DECISION_DATA if k in data}
@@ -50,6 +54,8 @@ def create_decision(proposal, request, transition, data, *, decision_type: TypeN
         "recipients": list(proposal.data.get("recipients", ())),
         "confidential": bool(proposal.data.get("confidential")),
     })
+    if at_meeting is not None:  # the § of its item: content/numbering.py checks nobody holds it
+        values.update(at_meeting.values, meeting=at_meeting.meeting, paragraph=at_meeting.paragraph)
     # Services take JSON-shaped values, as the API sends them.
     decision = create_content(request, decision_type, to_json_value(values), allow_system=True)
     proposal.add_link("decisions", resource_path(decision))

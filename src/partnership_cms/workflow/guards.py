@@ -14,12 +14,13 @@ from typing import Annotated
 
 from pyramid.traversal import find_resource, find_root, resource_path
 
+from ..bodies import get_bodies, seats_of
+from ..bodies.decisions import meeting_decision
 from ..content.services import ContentInvalid, check_edit
 from ..dates import DEADLINES, appeal_end_of_protocol
 from ..i18n import _
 from ..schema import get_schemas
 from ..security.policy import roles_in_context
-from ..settings import seats_of
 from .amending import amended_payload
 from .deadlines import BEFORE, FUTURE, LATE, last_day, order_problem
 from .params import ChoiceOf, DeadlineOf, FieldOf, FieldsOf, RolesByChoice, StateOf, StatesOf, TypeName
@@ -174,10 +175,11 @@ def votes_within_seats(context, request, data, *, decision_type: TypeName,
                        body: Annotated[str, ChoiceOf("body", "decision_type")],
                        votes: Annotated[list, FieldsOf("decision_type")]):
     """The counts of a vote (``votes``: yes, no, abstain) add up to no more
-    than the ``body``'s seats (``settings.seats_of``)."""
+    than the ``body``'s seats (``bodies/*.yaml``)."""
     if data is None:
         return []
-    seats = seats_of(request.app_settings, body)
+    deciding = get_bodies(request.registry).get(body)
+    seats = seats_of(deciding) if deciding is not None else None
     total = sum(data.get(name) or 0 for name in votes)
     if seats is not None and total > seats:
         return [_("Rösterna är ${total} men ${body} har ${seats} ledamöter.",
@@ -226,6 +228,20 @@ def changes_fit_target(context, request, data, *, target: Annotated[str, FieldOf
     return []
 
 
+def decided_at_meeting(context, request, data, *, body: str):
+    """A body that decides only at meetings (``decides_without_meetings: false``
+    in ``bodies/``) takes this decision through a meeting's item, never by one
+    person's transition: the meeting service lets its own call through
+    (``bodies.decisions.at_meeting``), everyone else is refused with the rule.
+    ``body``: the body's id; start-up checks it names a body."""
+    deciding = get_bodies(request.registry)[body]
+    if deciding.decides_without_meetings or meeting_decision(request, context) is not None:
+        return []
+    return [_("${body} beslutar bara vid sammanträde (${law}): ärendet avgörs när det behandlas "
+              "på ett sammanträdes föredragningslista.",
+              mapping={"body": deciding.title, "law": deciding.quorum_law})]
+
+
 def includeme(config):
     for name, fn in [
         ("complete", complete),
@@ -239,5 +255,6 @@ def includeme(config):
         ("all_parties_signed", all_parties_signed),
         ("amends_agreement", amends_agreement),
         ("changes_fit_target", changes_fit_target),
+        ("decided_at_meeting", decided_at_meeting),
     ]:
         config.add_workflow_guard(name, fn)
