@@ -23,6 +23,7 @@ from schemathesis import GenerationMode
 
 from conftest import browse
 from partnership_cms.demo import DEMO_USERS
+from partnership_cms.schema import get_schemas
 
 pytestmark = pytest.mark.fuzz
 
@@ -42,7 +43,7 @@ def existing_ids(app):
     token = client.post_json("/@login", {"login": "admin", "password": "demo"}).json["token"]
     headers = {"Accept": "application/json", "Authorization": "Bearer " + token}
     ids = {}
-    for folder in ("proposals", "decisions", "agreements", "amendments"):
+    for folder in sorted(schema.container for schema in get_schemas(app.registry).values()):
         items = client.get(f"/{folder}", headers=headers).json["items"]
         ids[folder] = items[0]["@id"].rsplit("/", 1)[1] if items else "none"
     return ids

@@ -96,14 +96,14 @@ def test_ks_cannot_adopt_its_own_proposal_to_kf_unless_within_its_mandate(app, a
 
 
 def test_votes_are_counted_against_the_bodys_seats(api, seed_url):
-    # The demo's KS has 3 seats, its KF 5 (bodies/*.yaml).
-    res = api.transition(seed_url, "ks_propose", "ks_chair", votes_yes=2, votes_no=1, votes_abstain=1,
+    # KS has 15 seats, KF 61 (the bodies of these tests: tests/bodies_decide_directly/).
+    res = api.transition(seed_url, "ks_propose", "ks_chair", votes_yes=10, votes_no=5, votes_abstain=1,
                          status=422)
-    assert res.json["message"] == "Rösterna är 4 men KS har 3 ledamöter."
+    assert res.json["message"] == "Rösterna är 16 men KS har 15 ledamöter."
     assert api.get(seed_url, user="clerk").json["review_state"] == "ks"
-    api.transition(seed_url, "ks_propose", "ks_chair", votes_yes=2, votes_no=1)
-    api.transition(seed_url, "kf_adopt", "kf_chair", votes_yes=4, votes_no=2, status=422)
-    api.transition(seed_url, "kf_adopt", "kf_chair", votes_yes=3, votes_no=2)
+    api.transition(seed_url, "ks_propose", "ks_chair", votes_yes=10, votes_no=4, votes_abstain=1)
+    api.transition(seed_url, "kf_adopt", "kf_chair", votes_yes=50, votes_no=12, status=422)
+    api.transition(seed_url, "kf_adopt", "kf_chair", votes_yes=49, votes_no=12)
     assert api.get(seed_url, user="clerk").json["review_state"] == "adopted"
 
 
@@ -111,7 +111,7 @@ def test_the_seats_come_from_the_bodies(tmp_path):
     bodies = tmp_path / "bodies"
     shutil.copytree(os.path.join(PROJECT, "tests", "bodies_decide_directly"), bodies)
     ks = bodies / "ks.yaml"
-    ks.write_text(re.sub(r"(?m)^seats: 3", "seats: 9", ks.read_text(encoding="utf-8")), encoding="utf-8")
+    ks.write_text(re.sub(r"(?m)^seats: \d+", "seats: 9", ks.read_text(encoding="utf-8")), encoding="utf-8")
     app = make_app(tmp_path, **{"partnership_cms.bodies": str(bodies)})
     try:
         api = Api(app)

@@ -53,5 +53,8 @@ class SwedishNormalizer:
         return [normalize(w) for w in words]
 
     def processGlob(self, words):  # noqa: N802  (hypatia's name)
-        # A word with * or ? is a pattern: fold its letters, leave its ending to the pattern.
-        return [fold(w.lower()) if ("*" in w or "?" in w) else normalize(w) for w in words]
+        # The query parser's step: it only splits the query into terms, each of
+        # which then goes through ``process`` (stemming a stem again would change
+        # it: "godkan" -> "godk"). A pattern (* or ?) is matched against the
+        # indexed stems as it is, so only its letters are folded.
+        return [fold(w.lower()) if ("*" in w or "?" in w) else w.lower() for w in words]
