@@ -19,7 +19,8 @@ PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def make_settings(tmp_path, **overrides):
     settings = {
-        "zodbconn.uri": f"file://{tmp_path}/Data.fs",
+        # Blob storage as in development.ini: the files (bilagor) live there.
+        "zodbconn.uri": f"file://{tmp_path}/Data.fs?blobstorage_dir={tmp_path}/blobs",
         "partnership_cms.schemas": os.path.join(PROJECT, "schemas"),
         "partnership_cms.workflows": os.path.join(PROJECT, "workflows"),
         "partnership_cms.session_secret": "test-secret",

@@ -4,4 +4,5 @@
 def includeme(config):
     config.scan(".views")
     config.scan(".seal")
+    config.scan(".attachments")
     config.scan(".errors")

@@ -50,6 +50,10 @@ STATUS_OF_CODE = {
     "invalid_data": (422, "ValidationError"),
     "guard_failed": (422, "GuardFailed"),
     "invalid_content": (422, "ValidationError"),
+    "invalid_file": (422, "ValidationError"),
+    "file_too_large": (413, "PayloadTooLarge"),
+    "file_type_refused": (415, "UnsupportedMediaType"),
+    "attachment_not_found": (404, "NotFound"),
 }
 
 
