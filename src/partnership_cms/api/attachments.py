@@ -47,7 +47,17 @@ def uploaded_file(request):
     if field is None or not hasattr(field, "file"):
         raise AttachmentRefused(_("Välj en fil att ladda upp."))
     number = int_param(request.POST, "number", None, minimum=1, maximum=10_000)
+    request.add_finished_callback(close_spooled_files)
     return field.filename, field.file.read(), number
+
+
+def close_spooled_files(request):
+    """Close the temporary files webob spools a large file field to: nothing
+    else does, and an open one lingers until the garbage collector finds it."""
+    for value in request.POST.values():
+        file = getattr(value, "file", None)
+        if file is not None:
+            file.close()
 
 
 def content_disposition(filename):
