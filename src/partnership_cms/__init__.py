@@ -9,9 +9,11 @@ import transaction
 from pyramid.config import Configurator
 from pyramid.renderers import JSON
 from pyramid_zodbconn import get_connection  # noqa: F401  (re-exported for scripts)
+from ZODB.interfaces import IBlobStorage
 
 from .evolve import DatabaseNotReady, check_version
 from .memory import return_large_blocks_to_the_system
+from .schema import get_schemas
 from .storage import LockError, in_use
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -74,8 +76,15 @@ def main(global_config, **settings):
 
 
 def check_database(registry, ini_path):
-    """Refuse to serve a database that is empty or older than the code."""
+    """Refuse to serve a database that is empty or older than the code, or that
+    cannot store the files a type takes (no blob storage)."""
     db = registry._zodb_databases[""]
+    takes_files = sorted(s.type_name for s in get_schemas(registry).values()
+                         if s.presentation.files is not None)
+    if takes_files and not IBlobStorage.providedBy(db.storage):
+        raise DatabaseNotReady(
+            f"{', '.join(takes_files)} take files (bilagor), but the database has no blob storage: "
+            f"add blobstorage_dir=... to zodbconn.uri in {os.path.basename(ini_path)}")
     manager = transaction.TransactionManager(explicit=True)
     conn = db.open(manager)
     try:

@@ -14,7 +14,9 @@ import transaction
 import webtest
 import yaml
 
-from conftest import browse
+from conftest import browse, make_app
+from partnership_cms import check_database
+from partnership_cms.evolve import DatabaseNotReady
 from partnership_cms.audit.log import canonical, state_digest
 from partnership_cms.content.models import Content
 from partnership_cms.schema.errors import SchemaError
@@ -325,3 +327,13 @@ def test_a_files_key_is_read(tmp_path):
     rules = schema_with(tmp_path, {"max_bytes": 10, "types": ["pdf", "png"],
                                    "numbered": "bilagor"}).presentation.files
     assert (rules.max_bytes, rules.types, rules.numbered) == (10, ("pdf", "png"), "bilagor")
+
+
+def test_the_server_refuses_a_database_without_blob_storage(tmp_path):
+    app = make_app(tmp_path, demo=False, **{"zodbconn.uri": f"file://{tmp_path}/Data.fs"})
+    try:
+        with pytest.raises(DatabaseNotReady, match="blobstorage_dir"):
+            check_database(app.registry, "production.ini")
+    finally:
+        app.registry._zodb_databases[""].close()
+        transaction.manager.free = None
