@@ -15,7 +15,7 @@ import webtest
 import yaml
 
 from conftest import browse, make_app
-from partnership_cms import check_database
+from partnership_cms import check_blob_storage
 from partnership_cms.evolve import DatabaseNotReady
 from partnership_cms.audit.log import canonical, state_digest
 from partnership_cms.content.models import Content
@@ -333,7 +333,7 @@ def test_the_server_refuses_a_database_without_blob_storage(tmp_path):
     app = make_app(tmp_path, demo=False, **{"zodbconn.uri": f"file://{tmp_path}/Data.fs"})
     try:
         with pytest.raises(DatabaseNotReady, match="blobstorage_dir"):
-            check_database(app.registry, "production.ini")
+            check_blob_storage(app.registry, "production.ini")
     finally:
         app.registry._zodb_databases[""].close()
         transaction.manager.free = None
