@@ -31,7 +31,7 @@ def file_size(size):
     """'340 kB', '1,2 MB' (Swedish decimal comma)."""
     if size < 1024 * 1024:
         return f"{max(1, round(size / 1024))} kB"
-    return f"{size / (1024 * 1024):.1f} MB".replace(".", ",")
+    return f"{size / (1024 * 1024):.1f}".rstrip("0").rstrip(".").replace(".", ",") + " MB"
 
 
 class FilesSection:
