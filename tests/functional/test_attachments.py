@@ -16,9 +16,9 @@ import yaml
 
 from conftest import browse, make_app
 from partnership_cms import check_blob_storage
-from partnership_cms.evolve import DatabaseNotReady
 from partnership_cms.audit.log import canonical, state_digest
 from partnership_cms.content.models import Content
+from partnership_cms.evolve import DatabaseNotReady
 from partnership_cms.schema.errors import SchemaError
 from partnership_cms.schema.filetypes import detect
 from partnership_cms.schema.loader import load_schema_file, to_json_value

@@ -13,9 +13,9 @@ from BTrees.OOBTree import OOBTree
 from persistent import Persistent
 from persistent.list import PersistentList
 from persistent.mapping import PersistentMapping
-from ZODB.blob import Blob
 from pyramid.authorization import ALL_PERMISSIONS as PYRAMID_ALL
 from pyramid.authorization import Allow, Deny, Everyone
+from ZODB.blob import Blob
 
 from ..security.permissions import AUDIT, IMPORT, MANAGE_USERS, VIEW
 from ..security.roles import role_principal
