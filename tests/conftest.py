@@ -27,7 +27,8 @@ REAL_BODIES = os.path.join(PROJECT, "bodies")
 
 def make_settings(tmp_path, **overrides):
     settings = {
-        "zodbconn.uri": f"file://{tmp_path}/Data.fs",
+        # Blob storage as in development.ini: the files (bilagor) live there.
+        "zodbconn.uri": f"file://{tmp_path}/Data.fs?blobstorage_dir={tmp_path}/blobs",
         "partnership_cms.schemas": os.path.join(PROJECT, "schemas"),
         "partnership_cms.workflows": os.path.join(PROJECT, "workflows"),
         "partnership_cms.bodies": DIRECT_BODIES,

@@ -9,9 +9,11 @@ import transaction
 from pyramid.config import Configurator
 from pyramid.renderers import JSON
 from pyramid_zodbconn import get_connection  # noqa: F401  (re-exported for scripts)
+from ZODB.interfaces import IBlobStorage
 
 from .evolve import DatabaseNotReady, check_version
 from .memory import return_large_blocks_to_the_system
+from .schema import get_schemas
 from .storage import LockError, in_use
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -71,10 +73,24 @@ def main(global_config, **settings):
         raise SystemExit("partnership-cms will not start: " + in_use(settings)) from None
     app = config.make_wsgi_app()
     try:
-        check_database(app.registry, global_config.get("__file__", "development.ini"))
+        ini_path = global_config.get("__file__", "development.ini")
+        check_database(app.registry, ini_path)
+        check_blob_storage(app.registry, ini_path)
     except DatabaseNotReady as e:
         raise SystemExit(f"partnership-cms will not start: {e}") from None
     return app
+
+
+def check_blob_storage(registry, ini_path):
+    """Refuse to serve when a type takes files (bilagor) but the database has no
+    blob storage: an upload would otherwise fail only when it is committed.
+    (Commands store no files and need none.)"""
+    takes_files = sorted(s.type_name for s in get_schemas(registry).values()
+                         if s.presentation.files is not None)
+    if takes_files and not IBlobStorage.providedBy(registry._zodb_databases[""].storage):
+        raise DatabaseNotReady(
+            f"{', '.join(takes_files)} take files (bilagor), but the database has no blob storage: "
+            f"add blobstorage_dir=... to zodbconn.uri in {os.path.basename(ini_path)}")
 
 
 def check_database(registry, ini_path):

@@ -23,6 +23,8 @@ class AuditAction(StrEnum):
     EDIT = "edit"
     TRANSITION = "transition"
     LINK = "link"
+    ATTACHMENT_ADDED = "attachment_added"
+    ATTACHMENT_REMOVED = "attachment_removed"
     IMPORT = "import"
     LOGIN = "login"
     LOGIN_FAILED = "login_failed"

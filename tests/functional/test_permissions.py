@@ -22,6 +22,7 @@ from pyramid.traversal import find_resource, resource_path
 
 from conftest import PROJECT, Api, make_app
 from partnership_cms.catalog import reindex
+from partnership_cms.content.attachments import remove_attachment
 from partnership_cms.content.services import create_content
 from partnership_cms.demo import DEMO_USERS
 from partnership_cms.schema import get_schemas
@@ -219,11 +220,26 @@ def probe(site, type_name, path, permission, login):
     if permission == "share":  # the Owner role its creator already holds
         body = {"login": creator_of(type_name), "role": "Owner"}
         return site.api.post(path + "/@sharing", body, user=login, status="*")
+    if permission == "attach":  # a small PNG, removed again through the service if it went in
+        headers = {"Accept": "application/json"}
+        if login:
+            headers["Authorization"] = "Bearer " + site.api.login(login)
+        res = site.api.test.post(path + "/@attachments", upload_files=[("file", "p.png", PNG)],
+                                 headers=headers, status="*")
+        if res.status_int == 201:
+            with app_request(site.app.registry) as request:
+                remove_attachment(request, find_resource(request.root, path), res.json["id"])
+        return res
     raise AssertionError(f"no probe for the permission {permission!r}: add one to this test")
 
 
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
+# What a probe answers when the user holds the permission (an upload creates a file).
+ALLOWED = {"attach": 201}
+
+
 def test_every_content_permission_has_a_probe():
-    assert set(CONTENT_PERMISSIONS) == {"view", "edit", "share"}
+    assert set(CONTENT_PERMISSIONS) == {"view", "edit", "share", "attach"}
 
 
 @pytest.mark.parametrize("type_name,state", STATES)
@@ -235,7 +251,7 @@ def test_view_edit_and_share_follow_the_state_permissions(site, type_name, state
         roles = permissions.get(permission, ())
         for login in IDENTITIES:
             res = probe(site, type_name, path, permission, login)
-            expected = 200 if holds(login, type_name, roles) else refusal(login)
+            expected = ALLOWED.get(permission, 200) if holds(login, type_name, roles) else refusal(login)
             if res.status_int != expected:
                 wrong.append(f"{permission} {who(login)}: expected {expected}, got {outcome(res)}")
     assert not wrong, f"{type_name} {state}: {wrong}"

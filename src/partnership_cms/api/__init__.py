@@ -5,4 +5,5 @@ def includeme(config):
     config.scan(".views")
     config.scan(".meetings")
     config.scan(".seal")
+    config.scan(".attachments")
     config.scan(".errors")

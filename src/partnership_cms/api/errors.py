@@ -51,6 +51,10 @@ STATUS_OF_CODE = {
     "guard_failed": (422, "GuardFailed"),
     "invalid_content": (422, "ValidationError"),
     "number_taken": (409, "Conflict"),
+    "invalid_file": (422, "ValidationError"),
+    "file_too_large": (413, "PayloadTooLarge"),
+    "file_type_refused": (415, "UnsupportedMediaType"),
+    "attachment_not_found": (404, "NotFound"),
 }
 
 

@@ -147,6 +147,8 @@ def openapi_document(request):
                                         "granted": {"type": "boolean"}}}}}},
                      "responses": {"200": {"description": "{local_roles}"},
                                    "403": _error("not allowed"), "422": _error("invalid")}}}
+        if schema.presentation.files is not None:
+            _file_paths(paths, item, schema.presentation.files)
         paths[item + "/@workflow/{transition}"] = {"post": {
             "summary": "Perform a transition: " + ", ".join(sorted(definition.transitions)),
             "parameters": [{"name": "transition", "in": "path", "required": True,
@@ -172,3 +174,28 @@ def openapi_document(request):
         "security": [{"bearer": []}],
         "paths": paths,
     }
+
+
+def _file_paths(paths, item, rules):
+    """The files (bilagor) of a type that takes them (api/attachments.py)."""
+    paths[item + "/@attachments"] = {
+        "get": {"summary": "The files (bilagor)", "responses": {"200": {"description": "{items}"}}},
+        "post": {"summary": f"Upload a file ({', '.join(rules.types)}; at most {rules.max_bytes} "
+                            "bytes; the kind is read from the content)",
+                 "requestBody": {"content": {"multipart/form-data": {"schema": {
+                     "type": "object", "required": ["file"],
+                     "properties": {"file": {"type": "string", "format": "binary"},
+                                    "number": {"type": "integer", "minimum": 1}}}}}},
+                 "responses": {"201": {"description": "the file; Location header"},
+                               "403": _error("not allowed"), "413": _error("too large"),
+                               "415": _error("not an accepted kind"), "422": _error("invalid")}}}
+    paths[item + "/@attachments/{file}"] = {
+        "get": {"summary": "Download the file (Content-Disposition: attachment)",
+                "parameters": [{"name": "file", "in": "path", "required": True,
+                                "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "the file's bytes"}, "404": _error("no such file")}},
+        "delete": {"summary": "Remove the file (needs edit)",
+                   "parameters": [{"name": "file", "in": "path", "required": True,
+                                   "schema": {"type": "string"}}],
+                   "responses": {"200": {"description": "{removed}"}, "403": _error("not allowed"),
+                                 "404": _error("no such file")}}}

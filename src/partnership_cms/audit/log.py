@@ -45,14 +45,23 @@ def entry_hash(entry):
 
 
 def state_digest(obj):
-    """A hash of everything a content object holds that the trail vouches for."""
-    return hashlib.sha256(canonical({
+    """A hash of everything a content object holds that the trail vouches for.
+
+    Uploaded files count by their SHA-256 (``files``: file id -> hash). The
+    key is there only when the object has files, so an object without any
+    keeps the digest it had before files existed and older trails still verify.
+    """
+    state = {
         "type": obj.type_name,
         "state": obj.state,
         "data": to_json_value(dict(obj.data)),
         "local_roles": {k: list(v) for k, v in obj.local_roles.items()},
         "links": {k: list(v) for k, v in obj.links.items()},
-    })).hexdigest()
+    }
+    files = getattr(obj, "files", None)
+    if files:
+        state["files"] = {file_id: f.sha256 for file_id, f in files.items()}
+    return hashlib.sha256(canonical(state)).hexdigest()
 
 
 class AuditEntry(Persistent):

@@ -23,6 +23,9 @@ REASONS = {
     "object_unaudited": "object has no audit entries",
     "object_changed": "the stored object differs from what its last audit entry recorded "
                       "(changed outside the application)",
+    "file_changed": "the stored file {file} ({filename}) no longer has the SHA-256 its upload "
+                    "recorded (changed outside the application)",
+    "file_missing": "the stored file {file} ({filename}) cannot be read",
     "seal_altered": "seal altered",
     "sealed_entries_changed": "entries sealed at this time were changed or deleted",
     "checkpoint_signature": "the checkpoint's signature does not match (wrong key or altered file)",
@@ -149,10 +152,32 @@ def verify_log(log, content_objects=(), release=None):
         last = log.get(path, seq_hash[0])
         if last is not None and last.get("state_digest") != state_digest(obj):
             problems.append(Problem(last.get("time", ""), path, seq_hash[0], "object_changed"))
+        problems.extend(_check_files(path, obj))
 
     _verify_seals(log, result)
     release()
     return result
+
+
+FILE_CHUNK = 1024 * 1024
+
+
+def _check_files(path, obj):
+    """Each uploaded file's bytes against the SHA-256 recorded at upload (and,
+    through ``state_digest``, in the trail): a blob changed behind the
+    application's back is named by its file id."""
+    for file_id, attachment in sorted((getattr(obj, "files", None) or {}).items()):
+        params = {"file": file_id, "filename": attachment.filename}
+        digest = hashlib.sha256()
+        try:
+            with attachment.open() as f:
+                while chunk := f.read(FILE_CHUNK):
+                    digest.update(chunk)
+        except (OSError, KeyError) as e:  # the blob file is gone (POSKeyError is a KeyError)
+            yield Problem("", path, None, "file_missing", dict(params, error=str(e)))
+            continue
+        if digest.hexdigest() != attachment.sha256:
+            yield Problem("", path, None, "file_changed", params)
 
 
 def _verify_seals(log, result):

@@ -79,6 +79,10 @@ def _text_of(obj):
                     parts.append(item)
                 elif isinstance(item, dict):
                     parts.extend(v for v in item.values() if isinstance(v, str))
+    # The text of uploaded files (a PDF's), extracted once at upload (content/attachments.py).
+    attachment_text = getattr(obj, "attachment_text", None)
+    if attachment_text is not None:
+        parts.append(attachment_text())
     return " ".join(p for p in parts if p)
 
 

@@ -15,6 +15,7 @@ from persistent.list import PersistentList
 from persistent.mapping import PersistentMapping
 from pyramid.authorization import ALL_PERMISSIONS as PYRAMID_ALL
 from pyramid.authorization import Allow, Deny, Everyone
+from ZODB.blob import Blob
 
 from ..security.permissions import AUDIT, IMPORT, MANAGE_USERS, VIEW
 from ..security.roles import role_principal
@@ -92,11 +93,39 @@ class Root(Folder):
     evolve_version = 0  # the last evolve step applied (see evolve.py)
 
 
+class Attachment(Persistent):
+    """One uploaded file (a bilaga): its bytes in a ZODB Blob (blob storage,
+    outside Data.fs), what it is and who put it there. Never changed after
+    upload: a new version is a new Attachment. ``sha256`` is what the audit
+    trail vouches for; verification recomputes it from the blob."""
+
+    def __init__(self, file_id, filename, kind, data, sha256, uploader, number=None, text=""):
+        self.file_id = file_id
+        self.filename = filename
+        self.kind = kind  # schema/filetypes.py KINDS, found from the bytes
+        self.size = len(data)
+        self.sha256 = sha256
+        self.uploader = uploader
+        self.uploaded = utcnow()
+        self.number = number  # the bilaga's number it fills, or None
+        self.text = text  # the searchable text (a PDF's), extracted once at upload
+        self.blob = Blob()
+        with self.blob.open("w") as f:
+            f.write(data)
+
+    def open(self):
+        """The stored bytes, as a file open for reading."""
+        return self.blob.open("r")
+
+
 class Content(Persistent):
     """One document of a case: a Proposal, Decision, Agreement or Amendment."""
 
     __name__ = None
     __parent__ = None
+    # file id -> Attachment; set on the first upload (objects from before have none).
+    files = None
+    files_counter = 0
 
     def __init__(self, type_name, data, state, creator):
         self.type_name = type_name
@@ -121,6 +150,14 @@ class Content(Persistent):
         next entry turns it into a tuple.)"""
         self.history = (*self.history, entry)
 
+    def attachments(self):
+        """The uploaded files, oldest first."""
+        return sorted((self.files or {}).values(), key=lambda a: (a.uploaded, a.file_id))
+
+    def attachment_text(self):
+        """The searchable text of the uploaded files (the catalog adds it to the object's)."""
+        return " ".join(a.text for a in self.attachments() if a.text)
+
     def add_local_role(self, login, role):
         roles = set(self.local_roles.get(login, ()))
         roles.add(role)
@@ -130,4 +167,4 @@ class Content(Persistent):
         self.links[relation] = tuple(self.links.get(relation, ())) + (path,)
 
 
-__all__ = ["Content", "ContentFolder", "Folder", "Root"]
+__all__ = ["Attachment", "Content", "ContentFolder", "Folder", "Root"]

@@ -29,6 +29,11 @@ keys of ``schemas/<type>.yaml``, so a new type costs a YAML file::
       laid_out: [title, body, ...]          # fields the template shows itself
     done_messages:                          # the message after a transition (else a generic one)
       submit: {sv: Ärendet har skickats till granskning., en: ...}
+    files:                                  # the type takes files (bilagor); absent: it does not
+      max_bytes: 5242880                    # the largest file accepted
+      types: [pdf, docx, xlsx, pptx, odt, png, jpeg]   # kinds from schema/filetypes.py
+      numbered: attachments                 # optional: a list field of {number, title}; a file
+                                            # may fill one of its numbers (bilaga 1, 2, ...)
 
 A broken key raises SchemaError naming the file, the key and the reason.
 """
@@ -41,9 +46,10 @@ from dataclasses import dataclass, field
 from pyramid.path import AssetResolver
 
 from .errors import SchemaError
+from .filetypes import KINDS as FILE_KINDS
 
 PRESENTATION_KEYS = {"plural", "add_label", "nav", "numbering", "label", "date_field", "register",
-                     "document", "done_messages"}
+                     "document", "done_messages", "files"}
 # Register columns that are not fields: what the catalog sorts by, or None.
 BUILTIN_COLUMNS = {"number": "dnr", "title": "title_sort", "state": None, "modified": "modified"}
 DEFAULT_COLUMNS = ("number", "title", "state", "modified")
@@ -71,6 +77,15 @@ class Numbering:
     year_from: str | None = None  # paragraph: the date field whose year the number belongs to
 
 
+@dataclass(frozen=True)
+class FileRules:
+    """What files a type takes (the ``files`` key)."""
+
+    max_bytes: int
+    types: tuple  # kinds of schema/filetypes.py
+    numbered: str | None = None  # a list field whose items' numbers files may fill
+
+
 @dataclass
 class Presentation:
     plural: dict
@@ -83,6 +98,7 @@ class Presentation:
     template: str | None = None  # asset spec of the document body, None: the generic one
     laid_out: frozenset = frozenset()
     done_messages: dict = field(default_factory=dict)
+    files: FileRules | None = None  # None: the type takes no files
 
     def number_of(self, data):
         """The first label whose fields are all filled in, formatted; else ""."""
@@ -232,6 +248,28 @@ def _document(source, raw, schema):
     return template, frozenset(_field_names(source, key, schema, laid_out))
 
 
+def _files(source, raw, schema):
+    key = "files"
+    if not isinstance(raw, dict) or set(raw) - {"max_bytes", "types", "numbered"}:
+        raise SchemaError(source, None, "must be {max_bytes: n, types: [pdf, ...], numbered: field}",
+                          key=key)
+    max_bytes = raw.get("max_bytes")
+    if not _whole(max_bytes) or max_bytes < 1:
+        raise SchemaError(source, None, "max_bytes must be a positive whole number", key=key)
+    types = raw.get("types")
+    if not isinstance(types, list) or not types or any(t not in FILE_KINDS for t in types):
+        raise SchemaError(source, None, f"types must be a list of {sorted(FILE_KINDS)}", key=key)
+    numbered = raw.get("numbered")
+    if numbered is not None:
+        _field_names(source, key, schema, [numbered], types=("list",))
+        item = schema.by_name[numbered].item
+        number = next((s for s in item if s.name == "number"), None) if isinstance(item, list) else None
+        if number is None or number.type != "integer":
+            raise SchemaError(source, None, f"{numbered!r} must be a list of items with an integer "
+                              "'number'", key=key)
+    return FileRules(max_bytes, tuple(types), numbered)
+
+
 def parse_presentation(source, raw, schema):
     """The type-level keys of one schema file (``raw``), checked against its fields."""
     p = default_presentation(schema)
@@ -263,4 +301,6 @@ def parse_presentation(source, raw, schema):
             raise SchemaError(source, None, "must map a transition id to {sv: ..., en: ...}",
                               key="done_messages")
         p.done_messages = {k: _title(source, "done_messages", v) for k, v in messages.items()}
+    if "files" in raw:
+        p.files = _files(source, raw["files"], schema)
     return p

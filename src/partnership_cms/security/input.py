@@ -55,8 +55,11 @@ def retry_attempts(request):
     limit = max_body_bytes(request.registry)
     # webob copies a body over 10 KB to a temporary file that nobody closes
     # (the garbage collector does, with a ResourceWarning); the bodies of this
-    # API and its forms are small, so keep up to 1 MB of one in memory.
-    request.request_body_tempfile_limit = IN_MEMORY_BODY_BYTES
+    # API and its forms are small, so keep up to 1 MB of one in memory. A file
+    # upload (multipart) is kept whole, up to the body limit above: its copy
+    # must outlive a retried attempt, so no attempt may close it.
+    multipart = (request.content_type or "") == "multipart/form-data"
+    request.request_body_tempfile_limit = limit if multipart else IN_MEMORY_BODY_BYTES
     length = request.content_length
     if length is not None:
         if length > limit:

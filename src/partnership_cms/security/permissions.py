@@ -10,14 +10,15 @@ VIEW = "view"
 EDIT = "edit"
 ADD = "add"
 SHARE = "share"  # assign local roles (e.g. another officer as co-owner, a justerare)
+ATTACH = "attach"  # upload a file (bilaga) to a document whose type takes files
 AUDIT = "audit"
 MANAGE_USERS = "manage_users"
 IMPORT = "import"  # import documents (tjänsteutlåtanden, protokollsutdrag) as content
 # Denied to everybody: the default permission for views that forgot one.
 NOBODY = "__no_permission_declared__"
 
-CONTENT_PERMISSIONS = (VIEW, EDIT, SHARE)
-ALL_PERMISSIONS = (VIEW, EDIT, SHARE, ADD, AUDIT, MANAGE_USERS, IMPORT)
+CONTENT_PERMISSIONS = (VIEW, EDIT, SHARE, ATTACH)
+ALL_PERMISSIONS = (VIEW, EDIT, SHARE, ATTACH, ADD, AUDIT, MANAGE_USERS, IMPORT)
 
 TRANSITION_PREFIX = "transition:"
 

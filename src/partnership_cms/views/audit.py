@@ -32,6 +32,8 @@ ACTION_LABELS = {
     AuditAction.EDIT: _("Ändrat"),
     AuditAction.TRANSITION: _("Steg i arbetsflödet"),
     AuditAction.LINK: _("Kopplat"),
+    AuditAction.ATTACHMENT_ADDED: _("Fil uppladdad"),
+    AuditAction.ATTACHMENT_REMOVED: _("Fil borttagen"),
     AuditAction.IMPORT: _("Importerat"),
     AuditAction.LOGIN: _("Inloggning"),
     AuditAction.LOGIN_FAILED: _("Misslyckad inloggning"),

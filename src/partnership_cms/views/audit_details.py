@@ -26,6 +26,9 @@ PROBLEMS = {
     "object_changed":
         _("det lagrade dokumentet skiljer sig från vad dess senaste post registrerade "
           "(ändrat utanför systemet)"),
+    "file_changed": _("den lagrade filen ${file} (${filename}) har inte längre den SHA-256 som "
+                      "registrerades när den laddades upp (ändrad utanför systemet)"),
+    "file_missing": _("den lagrade filen ${file} (${filename}) kan inte läsas"),
     "seal_altered": _("förseglingen är ändrad"),
     "sealed_entries_changed": _("poster som förseglades då har ändrats eller raderats"),
     "checkpoint_signature":
@@ -126,6 +129,11 @@ def summarise(page, entry):
         if d.get("granted"):
             return [t(_("${login} fick rollen ${role}", mapping=mapping))]
         return [t(_("${login} miste rollen ${role}", mapping=mapping))]
+    if action in ("attachment_added", "attachment_removed"):
+        mapping = {"filename": value_text(d.get("filename")), "sha256": d.get("sha256", "")}
+        if action == "attachment_added":
+            return [t(_("Filen ${filename} laddades upp (SHA-256 ${sha256})", mapping=mapping))]
+        return [t(_("Filen ${filename} togs bort (SHA-256 ${sha256})", mapping=mapping))]
     if action == "link":
         paths = ", ".join(map(str, d.values()))
         return [t(_("Kopplat till ${path}", mapping={"path": value_text(paths)}))]

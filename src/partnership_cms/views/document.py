@@ -23,6 +23,7 @@ from ..schema.loader import to_json_value
 from ..security.permissions import EDIT, VIEW
 from ..workflow import get_workflows
 from ..workflow.deadlines import date_flags
+from .attachments import MACRO_TEMPLATE, files_section
 from .base import BaseView, _
 
 TEMPLATES = "partnership_cms:templates/"
@@ -71,6 +72,15 @@ class DocumentPage(BaseView):
     @property
     def macros(self):
         return get_renderer(TEMPLATES + "document.pt").implementation().macros
+
+    @reify
+    def files(self):
+        """The files (bilagor) section, or None when the type takes no files."""
+        return files_section(self)
+
+    @property
+    def files_macros(self):
+        return get_renderer(MACRO_TEMPLATE).implementation().macros
 
     def value(self, name):
         return self.data.get(name)
