@@ -118,11 +118,21 @@ class Attachment(Persistent):
         return self.blob.open("r")
 
 
+class HistoryEntry(Persistent):
+    """One workflow history entry (a dict) in a record of its own, never changed
+    after it is written: a transition adds one record and rewrites no earlier
+    entry, however long their comments."""
+
+    def __init__(self, data):
+        self.data = data
+
+
 class Content(Persistent):
     """One document of a case: a Proposal, Decision, Agreement or Amendment."""
 
     __name__ = None
     __parent__ = None
+    _history_entries = ()  # HistoryEntry records, oldest first (objects from before: none yet)
     # file id -> Attachment; set on the first upload (objects from before have none).
     files = None
     files_counter = 0
@@ -133,7 +143,6 @@ class Content(Persistent):
         self.state = state
         self.local_roles = PersistentMapping()  # login -> tuple of role names
         self.links = PersistentMapping()  # relation name -> tuple of paths
-        self.history = ()  # workflow history entries (dicts), oldest first: see add_history
         self.versions = PersistentList()  # earlier versions (agreements)
         self.creator = creator
         self.created = self.modified = utcnow()
@@ -142,13 +151,27 @@ class Content(Persistent):
     def title(self):
         return self.data.get("title", "")
 
+    @property
+    def history(self):
+        """The workflow history entries (dicts), oldest first.
+
+        Entries are HistoryEntry records that the object refers to; what
+        objects from before kept in their own record (a tuple or a
+        PersistentList under ``history``) comes first, as it was."""
+        entries = self._history_entries  # loads the object if it is a ghost
+        earlier = self.__dict__.get("history", ())
+        return (*earlier, *(entry.data for entry in entries))
+
+    @history.setter
+    def history(self, entries):
+        # Only the form of before (the entries in the object's own record) is ever set.
+        self.__dict__["history"] = entries
+        self._p_changed = True
+
     def add_history(self, entry):
-        """Append a history entry. The history is a tuple in the object's own
-        record, rewritten whole (a case has tens of entries, not thousands):
-        a transition then writes one record instead of two, and a page reads
-        one less. (Objects from before keep their PersistentList until their
-        next entry turns it into a tuple.)"""
-        self.history = (*self.history, entry)
+        """Append a history entry as a record of its own: the object then holds one
+        more reference, and no earlier entry is written again."""
+        self._history_entries = (*self._history_entries, HistoryEntry(entry))
 
     def attachments(self):
         """The uploaded files, oldest first."""
