@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 from typing import Annotated
 
-from pyramid.traversal import find_resource, find_root
+from pyramid.traversal import find_resource, find_root, resource_path
 
 from ..i18n import _
 from ..schema import get_schemas
@@ -23,7 +23,8 @@ from .params import ChoiceOf, FieldOf, RolesByChoice, StateOf, StatesOf, TypeNam
 def complete(context, request, data):
     """Every field marked ``complete`` (or ``required``) in the schema is filled."""
     schema = get_schemas(request.registry)[context.type_name]
-    return [_("Fältet '${field}' måste fyllas i.", mapping={"field": f.title})
+    # ``field_name`` lets a page link to the field; the message uses only ``field``.
+    return [_("Fältet '${field}' måste fyllas i.", mapping={"field": f.title, "field_name": f.name})
             for f in schema.incomplete_fields(context.data)]
 
 
@@ -55,7 +56,8 @@ def deciding_decision_justified(context, request, data, *, decision_type: TypeNa
         return [_("Det finns inget beslut om bifall att expediera.")]
     if decision.state not in states:
         return [_("Protokollet för beslutet ${title} (§ ${paragraph}) är inte justerat.",
-                  mapping={"title": decision.title, "paragraph": str(decision.data.get("paragraph"))})]
+                  mapping={"title": decision.title, "paragraph": str(decision.data.get("paragraph")),
+                           "document": resource_path(decision)})]
     return []
 
 
@@ -90,7 +92,8 @@ def linked_to_adopted_decision(context, request, data, *, decision_type: TypeNam
     proposal = resolve(context, context.data.get("proposal"))
     if proposal is not None and proposal.type_name == proposal_type and proposal.state in proposal_states:
         return []
-    return [_("Avtalet är inte kopplat till ett beslut om bifall.")]
+    return [_("Avtalet är inte kopplat till ett beslut om bifall.",
+              mapping={"document": context.data.get("proposal") if proposal is not None else None})]
 
 
 def all_parties_signed(context, request, data):
@@ -109,7 +112,7 @@ def amends_agreement(context, request, data, *, target_type: TypeName,
     if target is None or target.type_name != target_type:
         return [_("Ändringen gäller inget avtal.")]
     if target.state != target_state:
-        return [_("Avtalet som ändras är inte undertecknat.")]
+        return [_("Avtalet som ändras är inte undertecknat.", mapping={"document": resource_path(target)})]
     return []
 
 
