@@ -101,6 +101,9 @@ def page(browser, live_server):
     context = browser.new_context(
         base_url=live_server, locale="sv-SE", timezone_id="Europe/Stockholm",
         viewport={"width": 1280, "height": 900},
+        # axe-core is injected as an inline script, which the app's strict CSP
+        # (script-src 'self') refuses; the app's own scripts are files and load either way.
+        bypass_csp=True,
     )
     context.set_default_timeout(TIMEOUT_MS)
     context.set_default_navigation_timeout(TIMEOUT_MS)
