@@ -39,7 +39,7 @@ def test_an_incomplete_draft_shows_submit_disabled_with_the_field_to_fill(app, a
     assert button.name == "button" and button.has_attr("disabled")
     assert "Fältet 'Sammanfattning' måste fyllas i." in reason.text
     link = reason.find("a", href=re.compile(r"/edit#field-summary$"))
-    assert link is not None and link.text == "Fyll i fältet"
+    assert link is not None and link.text == "Fyll i Sammanfattning"
     # The link lands on the field itself.
     edit = browser.get(link["href"].replace("http://localhost", "").split("#")[0])
     assert edit.html.find(id="field-summary").name == "textarea"

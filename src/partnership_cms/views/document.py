@@ -238,13 +238,14 @@ class DocumentPage(BaseView):
         mapping = getattr(message, "mapping", None) or {}
         url = link = None
         if mapping.get("field_name") and self.can_edit:
-            url, link = f"{self.url}edit#field-{mapping['field_name']}", _("Fyll i fältet")
+            url = f"{self.url}edit#field-{mapping['field_name']}"
+            link = _("Fyll i ${field}", mapping={"field": mapping.get("field", mapping["field_name"])})
         elif mapping.get("document"):
             found = self.link(mapping["document"])
             if found:
                 url, link = found[0], _("Gå till ${document}", mapping={"document": found[1]})
-        tr = self.request.localizer.translate
-        return {"text": translate(self.request, message), "url": url, "link": tr(link) if link else None}
+        return {"text": translate(self.request, message), "url": url,
+                "link": translate(self.request, link) if link else None}
 
     def link(self, path):
         """(url, label) of a document the user may see, else None."""

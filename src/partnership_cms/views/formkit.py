@@ -20,8 +20,8 @@ from importlib.resources import files
 
 import colander
 import deform
-from babel.numbers import format_decimal
 import peppercorn
+from babel.numbers import format_decimal
 from pyramid.httpexceptions import HTTPBadRequest
 from pyramid.i18n import get_localizer
 from pyramid.threadlocal import get_current_request

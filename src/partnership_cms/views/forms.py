@@ -28,7 +28,6 @@ from .formkit import (
     validate,
 )
 
-
 CONFIRMED = "confirmed"  # the field an irreversible transition's POST must carry
 
 
