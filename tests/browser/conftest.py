@@ -101,7 +101,7 @@ def page(browser, live_server):
     context = browser.new_context(
         base_url=live_server, locale="sv-SE", timezone_id="Europe/Stockholm",
         viewport={"width": 1280, "height": 900},
-    )
+    )  # the app's CSP stays on: axe is evaluated through DevTools (run_axe)
     context.set_default_timeout(TIMEOUT_MS)
     context.set_default_navigation_timeout(TIMEOUT_MS)
     pg = context.new_page()

@@ -410,3 +410,29 @@ def test_not_by_names_transitions_of_the_same_workflow():
     assert "check: not_by: unknown transition 'submit'" in str(refused(definition))
     transition(definition, "check")["not_by"] = "finish"
     assert "not_by must be a list" in str(refused(definition))
+
+
+def test_confirm_and_destructive_are_read():
+    plain = parse_definition(SOURCE, raw(), GUARDS, ACTIONS).transitions["finish"]
+    assert plain.confirm is None and plain.destructive is False
+    definition = raw()
+    definition["transitions"][0].update(confirm=True, destructive=True)
+    t = parse_definition(SOURCE, definition, GUARDS, ACTIONS).transitions["finish"]
+    assert t.confirm["sv"] == "Åtgärden går inte att ångra." and t.destructive
+    definition["transitions"][0]["confirm"] = {"sv": "Klart för gott.", "en": "Done for good."}
+    asked = parse_definition(SOURCE, definition, GUARDS, ACTIONS).transitions["finish"].confirm
+    assert asked["en"] == "Done for good."
+    definition["transitions"][0]["confirm"] = {"sv": "Bara svenska."}
+    with pytest.raises(WorkflowDefinitionError, match="finish"):
+        parse_definition(SOURCE, definition, GUARDS, ACTIONS)
+
+
+def test_the_irreversible_steps_ask_first(tmp_path):
+    definitions = get_workflows(start(tmp_path, WORKFLOWS).registry).definitions
+    asks = {(d.type_name, t.id) for d in definitions.values() for t in d.transitions.values() if t.confirm}
+    assert asks >= {("Agreement", "sign"), ("Agreement", "terminate"), ("Proposal", "close"),
+                    ("Proposal", "ks_reject"), ("Proposal", "kf_reject"), ("Proposal", "withdraw"),
+                    ("Amendment", "reject"), ("Amendment", "withdraw")}
+    destructive = {(d.type_name, t.id) for d in definitions.values() for t in d.transitions.values()
+                   if t.destructive}
+    assert ("Proposal", "close") not in destructive and ("Proposal", "withdraw") in destructive

@@ -63,12 +63,18 @@ def workflow_state(request, obj):
     workflows = get_workflows(request.registry)
     state = workflows.definition(obj.type_name).states[obj.state]
     url = object_url(request, obj)
+    candidates = workflows.candidates(request, obj)
+
+    def described(t):
+        return {"@id": f"{url}/@workflow/{t.id}", "id": t.id, "title": t.title["sv"],
+                "comment": t.comment, "data": [f.name for f in t.data_fields]}
+
     return {
         "state": {"id": state.id, "title": state.title["sv"]},
-        "transitions": [
-            {"@id": f"{url}/@workflow/{t.id}", "id": t.id, "title": t.title["sv"],
-             "comment": t.comment, "data": [f.name for f in t.data_fields]}
-            for t in workflows.available(request, obj)
-        ],
+        "transitions": [described(t) for t, reasons in candidates if not reasons],
+        # What the caller holds the permission for but the guards refuse now, and why
+        # (the same messages a POST would get in its 422).
+        "blocked": [dict(described(t), reasons=[translate(request, r) for r in reasons])
+                    for t, reasons in candidates if reasons],
         "history": list(obj.history),
     }

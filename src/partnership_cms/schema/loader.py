@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 import colander
 import yaml
 
+from ..i18n import _
 from .errors import SchemaError
 from .typedef import PRESENTATION_KEYS, Presentation, default_presentation, parse_presentation
 
@@ -43,6 +44,8 @@ FIELD_KEYS = {
     "choices", "item", "target", "min", "max", "default", "description",
 }
 DEFAULT_MAX_LENGTH = {"string": 300, "text": 50_000, "reference": 300}
+# A length error in characters, the unit people count in (colander says only "maximum length").
+TOO_LONG = _("Högst ${max} tecken.")
 BASE_KEYS = {"type", "title", "container", "fields"}
 # Every date a case can carry lies here; outside it a date is a typo (20211 for
 # 2021), and date arithmetic near year 9999 overflows (an appeal end, a notice).
@@ -73,6 +76,11 @@ class FieldSpec:
     max: int | None = None
     description: dict = field(default_factory=dict)
     default: object = None  # only 'today' for dates in transition data
+
+    @property
+    def max_length_or_default(self):
+        """The most characters a string, text or reference may hold."""
+        return self.max_length or DEFAULT_MAX_LENGTH.get(self.type)
 
     @property
     def title_sv(self):
@@ -110,7 +118,7 @@ class FieldSpec:
 
     def _validator(self):
         if self.type in ("string", "text", "reference"):
-            return colander.Length(max=self.max_length or DEFAULT_MAX_LENGTH[self.type])
+            return colander.Length(max=self.max_length_or_default, max_err=TOO_LONG)
         if self.type == "choice":
             return colander.OneOf(list(self.choices) + ([] if self.required else [""]))
         if self.type == "date":

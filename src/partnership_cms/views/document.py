@@ -231,12 +231,40 @@ class DocumentPage(BaseView):
         return self.version is None and bool(self.request.has_permission(EDIT, self.context))
 
     def transitions(self):
-        """What the user may do now: (title, id, needs a form page)."""
+        """Every transition the user holds the permission for from this state:
+        {id, title, form (needs a form page), enabled, reasons [{text, url}],
+        confirm (the question to ask, or ""), destructive}. A disabled one
+        carries its guards' reasons, each with a link to the field to fill or
+        the document to act on first when the reason names one."""
         if self.version is not None:
             return []
         return [{"id": t.id, "title": self.title_of(t.title),
-                 "form": bool(t.data_fields) or t.comment == "required"}
-                for t in self.workflow.available(self.request, self.context)]
+                 "form": bool(t.data_fields) or t.comment == "required",
+                 "enabled": not reasons, "reasons": [self.reason(r) for r in reasons],
+                 "confirm": self.confirm_question(t),
+                 "destructive": t.destructive}
+                for t, reasons in self.workflow.candidates(self.request, self.context)]
+
+    def confirm_question(self, t):
+        """What confirm.js asks before an irreversible step, or "" for the others."""
+        if not t.confirm:
+            return ""
+        return f"{self.request.localizer.translate(_('Är du säker?'))} {self.title_of(t.confirm)}"
+
+    def reason(self, message):
+        """A guard's reason as {text, url, link}: the text in the page's language and
+        where to act on it (the field on the edit form, or another document), if anywhere."""
+        mapping = getattr(message, "mapping", None) or {}
+        url = link = None
+        if mapping.get("field_name") and self.can_edit:
+            url = f"{self.url}edit#field-{mapping['field_name']}"
+            link = _("Fyll i ${field}", mapping={"field": mapping.get("field", mapping["field_name"])})
+        elif mapping.get("document"):
+            found = self.link(mapping["document"])
+            if found:
+                url, link = found[0], _("Gå till ${document}", mapping={"document": found[1]})
+        return {"text": translate(self.request, message), "url": url,
+                "link": translate(self.request, link) if link else None}
 
     def link(self, path):
         """(url, label) of a document the user may see, else None."""

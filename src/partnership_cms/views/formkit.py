@@ -21,6 +21,7 @@ from importlib.resources import files
 import colander
 import deform
 import peppercorn
+from babel.numbers import format_decimal
 from pyramid.httpexceptions import HTTPBadRequest
 from pyramid.i18n import get_localizer
 from pyramid.threadlocal import get_current_request
@@ -37,6 +38,9 @@ BLANK_ROWS = 2  # empty rows offered in each list (no JavaScript needed to add o
 MAX_OPTIONS = 200  # documents offered in a reference's drop-down
 ROWS_HINT = _("Fyll i en rad per post. Töm en rad för att ta bort den; "
               "spara för att få fler tomma rader.")
+LENGTH_HINT = _("Högst ${max} tecken.")
+# Fields the add and edit forms fold away in "Fler uppgifter": who marks secrecy is rare.
+RARE_FIELDS = frozenset({"confidential", "confidentiality_reference"})
 INVALID = _("Uppgifterna är inte giltiga. Rätta felen och försök igen.")
 
 
@@ -46,11 +50,14 @@ def _translate(term):
 
 
 # One renderer for all forms (templates compile once); translated per request.
-RENDERER = deform.ZPTRendererFactory((str(files("deform") / "templates"),), translator=_translate)
+# Our few overrides (templates/deform: labels, lists, no inline script) come first.
+RENDERER = deform.ZPTRendererFactory((str(files("partnership_cms") / "templates" / "deform"),
+                                      str(files("deform") / "templates")), translator=_translate)
 
 
 # -- building ---------------------------------------------------------------------
-def build_form(page, specs, *, action, button, formid="form", extra_nodes=(), current=None):
+def build_form(page, specs, *, action, button, formid="form", extra_nodes=(), current=None,
+               button_class=""):
     """A deform Form over ``specs`` (system fields left out) plus the CSRF token.
 
     ``current``: the stored values, so a drop-down always offers the one chosen.
@@ -58,43 +65,89 @@ def build_form(page, specs, *, action, button, formid="form", extra_nodes=(), cu
     schema = colander.SchemaNode(colander.Mapping())
     schema.add(colander.SchemaNode(colander.String(), name="csrf_token", missing=colander.drop,
                                    widget=deform.widget.HiddenWidget(), default=page.csrf_token))
+    rare_open = False
     for spec in specs:
         if not spec.system:
             node = spec.colander_node()
             _dress(page, node, spec, (current or {}).get(spec.name))
+            node.rare = rare(spec)
+            rare_open = rare_open or (node.rare and not spec.empty((current or {}).get(spec.name)))
             schema.add(node)
     for node in extra_nodes:
         schema.add(node)
     form = deform.Form(schema, action=action, formid=formid, renderer=RENDERER, focus="off",
-                       buttons=(deform.Button("save", page.request.localizer.translate(button)),))
+                       buttons=(deform.Button("save", page.request.localizer.translate(button),
+                                              css_class=button_class or None),))
     # The server validates and says what is wrong next to each field; the
     # browser must not block a submit because of an empty spare row.
     form.widget.attributes = {"novalidate": "novalidate"}
+    form.rare_open = rare_open  # a folded field with a value is shown open
+    # Stable ids, so a page can link to a field (a guard's "fill in the field" link).
+    for child in form.children:
+        child.oid = "field-" + child.name
+        described = ([f"mark-{child.oid}"] if _marked(child.schema) else []) + \
+            ([f"help-{child.oid}"] if child.schema.description else [])
+        if described and not isinstance(child.schema.typ, colander.Sequence) and not child.widget.hidden:
+            # Screen readers read the mark ("behövs senare") and the hint with the input.
+            child.widget.attributes = dict(getattr(child.widget, "attributes", None) or {},
+                                           **{"aria-describedby": " ".join(described)})
     return form
+
+
+def _marked(node):
+    return node.required or getattr(node, "complete", False)
+
+
+def rare(spec):
+    """Whether a field goes in the form's folded "Fler uppgifter" part: optional
+    lists nothing checks, and confidentiality."""
+    if spec.name in RARE_FIELDS:
+        return True
+    return spec.type == "list" and not (spec.required or spec.complete)
 
 
 def _dress(page, node, spec, value=None):
     """Title, description and widget of one node (and its items) from its FieldSpec."""
     node.title = page.title_of(spec.title)
-    if spec.description:
-        node.description = page.title_of(spec.description)
+    node.complete = spec.complete  # marked "behövs senare" (templates/deform/mapping_item.pt)
+    hints = [page.title_of(spec.description)] if spec.description else []
     if spec.default == "today":
         node.default = datetime.date.today()
     if spec.type != "list":
         node.widget = _widget(page, spec, value)
+        hints.extend(_attributes(page, node.widget, spec))
+        node.description = " ".join(hints)
         return
     node.widget = deform.widget.SequenceWidget()
-    hint = page.request.localizer.translate(ROWS_HINT)
-    node.description = f"{node.description} {hint}" if node.description else hint
+    hints.append(page.request.localizer.translate(ROWS_HINT))
     item = node.children[0]
-    item.title = node.title
     if isinstance(spec.item, list):
+        # A row of several fields: no title of its own (the list's legend names it).
+        item.title = ""
+        item.widget = deform.widget.MappingWidget(template="list_row")
         for sub_node, sub_spec in zip(item.children, spec.item, strict=True):
             _dress(page, sub_node, sub_spec)
     else:
+        item.title = node.title
         item.widget = _widget(page, spec.item)
+        hints.extend(_attributes(page, item.widget, spec.item, required=False))
         # A list item has no label of its own: name it for screen readers.
-        item.widget.attributes = {"aria-label": node.title}
+        item.widget.attributes = dict(item.widget.attributes, **{"aria-label": node.title})
+    node.description = " ".join(hints)
+
+
+def _attributes(page, widget, spec, required=None):
+    """aria-required and maxlength on the input; returns the hints they add ("Högst 300 tecken.")."""
+    attributes = dict(getattr(widget, "attributes", None) or {})
+    if spec.required if required is None else required:
+        attributes["aria-required"] = "true"
+    hints = []
+    if spec.type in ("string", "text"):
+        attributes["maxlength"] = str(spec.max_length_or_default)
+        hints.append(page.request.localizer.translate(
+            _(LENGTH_HINT, mapping={"max": format_decimal(spec.max_length_or_default, locale=page.locale)})))
+    widget.attributes = attributes
+    return hints
 
 
 def _widget(page, spec, value=None):
@@ -250,13 +303,16 @@ def from_form(request):
 # -- what the pages share ----------------------------------------------------------
 class FormPage(BaseView):
     def values(self, heading, form_html, *, intro="", alert=None, alerts=(), back_url=None,
-               status=200):
+               status=200, confirm=None):
         """What form.pt reads; ``alert`` heads a list of ``alerts`` (both translated here)."""
         self.request.response.status = status
         tr = self.request.localizer.translate
         return {"page": self, "heading": tr(heading), "form": form_html, "intro": tr(intro),
                 "alert": tr(alert) if alert else None, "alerts": [tr(a) for a in alerts],
-                "back_url": back_url or self.request.resource_url(self.context)}
+                "back_url": back_url or self.request.resource_url(self.context),
+                "confirm": tr(confirm) if confirm else None,
+                # The form marks a field "behövs senare" (mapping_item.pt): explain the mark once.
+                "has_complete": "mark-complete" in form_html}
 
     def flash(self, message):
         self.request.session.flash(self.request.localizer.translate(message))

@@ -28,6 +28,8 @@ from .formkit import (
     validate,
 )
 
+CONFIRMED = "confirmed"  # the field an irreversible transition's POST must carry
+
 
 class EditView(FormPage):
     def _form(self):
@@ -126,13 +128,21 @@ class TransitionView(FormPage):
             widget=deform.widget.TextAreaWidget(rows=4),
             validator=colander.Length(max=COMMENT_MAX_LENGTH),
             missing=colander.required if t.comment == "required" else colander.drop)
+        extra = [comment]
+        if t.confirm:
+            # Sent only by this page, which asks the question: the server performs
+            # an irreversible step only with it (confirm.js adds it after a dialog).
+            extra.append(colander.SchemaNode(colander.String(), name=CONFIRMED, missing=colander.drop,
+                                             default="1", widget=deform.widget.HiddenWidget()))
         action = self.url(self.context, "transition", query={"name": t.id})
         return build_form(self, t.data_fields, action=action, button=self.title_of(t.title),
-                          formid="transition-form", extra_nodes=[comment])
+                          formid="transition-form", extra_nodes=extra,
+                          button_class="destructive" if t.destructive else "")
 
     def _page(self, t, form_html, **kw):
         intro = _("Gäller: ${title}", mapping={"title": self.document_label(self.context)})
-        return self.values(self.title_of(t.title), form_html, intro=intro, **kw)
+        confirm = self.title_of(t.confirm) if t.confirm else None
+        return self.values(self.title_of(t.title), form_html, intro=intro, confirm=confirm, **kw)
 
     @view_config(context=Content, name="transition", request_method="GET", accept="text/html",
                  renderer=FORM_PAGE, permission=VIEW)
@@ -145,11 +155,16 @@ class TransitionView(FormPage):
     def submit(self):
         t = self._transition()
         form = self._form(t)
+        if t.confirm and CONFIRMED not in self.request.POST:
+            # Not yet confirmed (the document page's button without JavaScript):
+            # this page asks first, and nothing is done.
+            return self._page(t, render(form))
         if from_form(self.request):
             try:
                 payload = validate(form, self.request)
             except deform.ValidationFailure:
                 return self._page(t, render_failure(form), status=422)
+            payload.pop(CONFIRMED, None)
         else:  # the button on the document page: no data, no comment
             payload = {}
             form.cstruct = form.schema.serialize(colander.null)

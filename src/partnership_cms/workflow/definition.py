@@ -27,7 +27,9 @@ from .params import Ref
 COMMENT_RULES = {"required", "optional"}
 STATE_KEYS = {"id", "title", "final", "permissions", "worklist"}
 TRANSITION_KEYS = {"id", "title", "from", "to", "roles", "guards", "actions", "comment", "data", "worklist",
-                   "not_by"}
+                   "not_by", "confirm", "destructive"}
+# What ``confirm: true`` asks before an irreversible step (``confirm: {sv, en}`` says it itself).
+DEFAULT_CONFIRM = {"sv": "Åtgärden går inte att ångra.", "en": "This cannot be undone."}
 
 
 class WorkflowDefinitionError(Exception):
@@ -69,6 +71,8 @@ class Transition:
     on_worklist: bool = True  # false for side exits (withdraw): they put nothing on a worklist
     # Four eyes: transitions of the same workflow whose (latest) performer may not perform this one.
     not_by: tuple = ()
+    confirm: dict | None = None  # {sv, en}: irreversible; the UI asks this before performing it
+    destructive: bool = False  # ends the case's way forward (reject, withdraw): shown apart
 
     def data_schema(self):
         """A colander schema for the data this transition takes."""
@@ -94,6 +98,15 @@ def _title(source, name, raw):
     if not isinstance(raw, dict) or "sv" not in raw or "en" not in raw:
         raise WorkflowDefinitionError(source, name, "title must be {sv: ..., en: ...}")
     return dict(raw)
+
+
+def _confirm(source, name, raw):
+    """``confirm:`` as the {sv, en} question to ask, or None (absent or false)."""
+    if raw is None or raw is False:
+        return None
+    if raw is True:
+        return dict(DEFAULT_CONFIRM)
+    return _title(source, name, raw)
 
 
 def _roles(source, name, raw):
@@ -205,6 +218,7 @@ def parse_definition(source, raw, guards, actions, schemas=None):
             actions=_steps(source, tid, rt.get("actions"), actions, "action"),
             comment=comment, data_fields=data_fields, on_worklist=bool(rt.get("worklist", True)),
             not_by=_not_by(source, tid, rt.get("not_by")),
+            confirm=_confirm(source, tid, rt.get("confirm")), destructive=bool(rt.get("destructive")),
         )
     _check_not_by(source, transitions)
 

@@ -77,19 +77,27 @@ class Workflows:
         return [(Allow, role_principal(r), ADD) for r in roles]
 
     # -- transitions -------------------------------------------------------
-    def available(self, request, context):
-        """The transitions the current user may perform on ``context`` now."""
+    def candidates(self, request, context):
+        """The transitions leaving ``context``'s state that the current user
+        holds the permission for, each as ``(transition, reasons)``: the
+        guards' reasons to refuse it now, empty when it is offered.
+
+        A reason may name what it is about in its mapping: ``field_name`` (a
+        field to fill) or ``document`` (the path of a document to act on first).
+        """
         definition = self.definitions[context.type_name]
-        offered = []
+        found = []
         for t in definition.transitions.values():
             if context.state not in t.from_states:
                 continue
             if not request.has_permission(transition_permission(t.id), context):
                 continue
-            if self._guard_problems(request, context, t, None):
-                continue
-            offered.append(t)
-        return offered
+            found.append((t, self._guard_problems(request, context, t, None)))
+        return found
+
+    def available(self, request, context):
+        """The transitions the current user may perform on ``context`` now."""
+        return [t for t, reasons in self.candidates(request, context) if not reasons]
 
     def perform(self, request, context, transition_id, payload):
         """Perform a transition for the current user; return its history entry.

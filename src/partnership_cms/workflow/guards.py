@@ -29,7 +29,8 @@ from .params import ChoiceOf, DeadlineOf, FieldOf, FieldsOf, RolesByChoice, Stat
 def complete(context, request, data):
     """Every field marked ``complete`` (or ``required``) in the schema is filled."""
     schema = get_schemas(request.registry)[context.type_name]
-    return [_("Fältet '${field}' måste fyllas i.", mapping={"field": f.title})
+    # ``field_name`` lets a page link to the field; the message uses only ``field``.
+    return [_("Fältet '${field}' måste fyllas i.", mapping={"field": f.title, "field_name": f.name})
             for f in schema.incomplete_fields(context.data)]
 
 
@@ -61,7 +62,8 @@ def deciding_decision_justified(context, request, data, *, decision_type: TypeNa
         return [_("Det finns inget beslut om bifall att expediera.")]
     if decision.state not in states:
         return [_("Protokollet för beslutet ${title} (§ ${paragraph}) är inte justerat.",
-                  mapping={"title": decision.title, "paragraph": str(decision.data.get("paragraph"))})]
+                  mapping={"title": decision.title, "paragraph": str(decision.data.get("paragraph")),
+                           "document": resource_path(decision)})]
     return []
 
 
@@ -143,7 +145,8 @@ def linked_to_adopted_decision(context, request, data, *, decision_type: TypeNam
     The decision is the one the agreement names, or its proposal's deciding one."""
     decision = approving_decision(context, decision_type, outcome, proposal_type)
     if decision is None or decision.data.get("outcome") != outcome:
-        return [_("Avtalet är inte kopplat till ett beslut om bifall.")]
+        return [_("Avtalet är inte kopplat till ett beslut om bifall.",
+                  mapping={"document": context.data.get("proposal") or None})]
     if not decision.data.get("made_by"):
         return [_("Beslutet är inte fattat i ärendets behandling och kan inte godkänna avtalet.")]
     proposal = resolve(decision, decision.data.get("proposal"))
@@ -151,7 +154,8 @@ def linked_to_adopted_decision(context, request, data, *, decision_type: TypeNam
         return [_("Beslutet gäller inte detta avtal.")]
     if decision.state not in states:
         return [_("Protokollet för beslutet ${title} (§ ${paragraph}) är inte justerat.",
-                  mapping={"title": decision.title, "paragraph": str(decision.data.get("paragraph"))})]
+                  mapping={"title": decision.title, "paragraph": str(decision.data.get("paragraph")),
+                           "document": resource_path(decision)})]
     return []
 
 
@@ -203,7 +207,7 @@ def amends_agreement(context, request, data, *, target_type: TypeName,
     if target is None or target.type_name != target_type:
         return [_("Ändringen gäller inget avtal.")]
     if target.state != target_state:
-        return [_("Avtalet som ändras är inte undertecknat.")]
+        return [_("Avtalet som ändras är inte undertecknat.", mapping={"document": resource_path(target)})]
     return []
 
 
