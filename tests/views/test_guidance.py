@@ -4,7 +4,7 @@ how long it may be, lists name themselves once, registers carry their column
 names for small screens."""
 import re
 
-from conftest import browse
+from conftest import browse, within_ks_mandate
 
 from .test_document import csrf, new_draft, transition_ids
 
@@ -24,6 +24,7 @@ def form_tag(form):
 
 def adopted_by_ks(api, seed_url):
     """The seed case adopted by KS; returns the path of its KS decision (not justerat yet)."""
+    within_ks_mandate(api, seed_url)
     api.transition(seed_url, "ks_adopt", "ks_chair", meeting_date="2026-10-01")
     decision = api.get(seed_url, user="clerk").json["links"]["decisions"][-1]
     return decision.replace("http://localhost", "")
@@ -154,8 +155,8 @@ def test_lists_are_named_once_with_add_and_remove_for_javascript(app, api, seed_
     # A list of groups (signatures): the list's name once, no title per row.
     clerk = browse(app, "clerk")
     agreement = api.get(seed_url, user="clerk").json["links"]["agreement"].replace("http://localhost", "")
-    adopted_by_ks(api, seed_url)
-    api.transition(agreement, "approve", "clerk")
+    decision = adopted_by_ks(api, seed_url)
+    api.transition(decision, "justify", "ks_chair", justified_on="2026-10-02")  # approves the agreement
     sign = clerk.get(agreement + "/transition?name=sign", status=200)
     assert sign.html.find("form", id="transition-form").text.count("Underskrifter") == 1
 
