@@ -15,6 +15,7 @@ from partnership_cms import configure
 from partnership_cms.content.services import edit_content
 from partnership_cms.evolve import create_root
 from partnership_cms.scripting import act_as, app_request
+from units import Unit
 
 PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -137,3 +138,11 @@ def seed_url():
     import datetime
 
     return SEED_URL.format(year=datetime.date.today().year)
+
+
+@pytest.fixture
+def unit(tmp_path):
+    """The engine, ACL and catalog on a tiny YAML type, without the demo app (tests/units.py)."""
+    unit = Unit(tmp_path)
+    yield unit
+    unit.close()

@@ -3,14 +3,6 @@ returns only what the caller's principals may view."""
 import pytest
 
 from partnership_cms.catalog import reindex, search
-from units import Unit
-
-
-@pytest.fixture
-def unit(tmp_path):
-    unit = Unit(tmp_path)
-    yield unit
-    unit.close()
 
 
 def test_search_filters_by_state_and_permission(unit):

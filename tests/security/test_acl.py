@@ -1,17 +1,8 @@
 """One ACL lookup, from the object's state, for the policy and the catalog alike."""
-import pytest
 from pyramid.authorization import DENY_ALL, Allow, Everyone
 
 from partnership_cms.security.permissions import ADD, EDIT, VIEW, transition_permission
 from partnership_cms.security.policy import acl_of, view_principals
-from units import Unit
-
-
-@pytest.fixture
-def unit(tmp_path):
-    unit = Unit(tmp_path)
-    yield unit
-    unit.close()
 
 
 def test_the_acl_comes_from_the_state(unit):

@@ -7,14 +7,6 @@ from partnership_cms.catalog import search
 from partnership_cms.events import AuditAction, ContentChanged, notify
 from partnership_cms.schema.loader import COMMENT_MAX_LENGTH
 from partnership_cms.workflow import GuardFailed, InvalidData, NotAllowed, NotAvailable, UnknownTransition
-from units import Unit
-
-
-@pytest.fixture
-def unit(tmp_path):
-    unit = Unit(tmp_path)
-    yield unit
-    unit.close()
 
 
 def test_a_transition_changes_state_and_history_and_reaches_audit_and_catalog(unit):
