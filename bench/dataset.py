@@ -80,7 +80,8 @@ BODIES = os.path.join(PROJECT, "tests", "bodies_decide_directly")
 
 def our_settings(data_fs):
     return {
-        "zodbconn.uri": f"file://{data_fs}?connection_cache_size=20000",
+        # Blob storage beside Data.fs: the server refuses to start without it (bilagor are files).
+        "zodbconn.uri": f"file://{data_fs}?connection_cache_size=20000&blobstorage_dir={data_fs}.blobs",
         "partnership_cms.schemas": os.path.join(PROJECT, "schemas"),
         "partnership_cms.workflows": os.path.join(PROJECT, "workflows"),
         "partnership_cms.bodies": BODIES,
@@ -182,7 +183,7 @@ SERVER_INI = """\
 use = egg:partnership-cms
 pyramid.reload_templates = false
 pyramid.default_locale_name = sv
-zodbconn.uri = file://{data_fs}?connection_cache_size=20000
+zodbconn.uri = file://{data_fs}?connection_cache_size=20000&blobstorage_dir={data_fs}.blobs
 tm.manager_hook = pyramid_tm.explicit_manager
 retry.attempts = 3
 tm.annotate_user = false
