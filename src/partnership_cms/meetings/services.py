@@ -225,13 +225,19 @@ def add_item(request, meeting, body):
     proposal_path = resource_path(proposal)
     if any(item.get("proposal") == proposal_path for item in items):
         _refuse(_("Ärendet står redan på föredragningslistan."))
-    number = max((item["item"] for item in items), default=0) + 1
-    items.append({"item": number, "kind": "decision", "title": proposal.title, "proposal": proposal_path,
-                  "dnr": proposal.data.get("dnr", ""), "status": "pending", "motions": [], "votes": [],
-                  "recused": [], "reservations": []})
+    number = _append_item(items, "decision", proposal.title, proposal=proposal_path,
+                          dnr=proposal.data.get("dnr", ""))
     _store(request, meeting, AuditAction.AGENDA, {"act": "add_item", "item": number, "proposal": proposal_path},
            agenda=items)
     return items[-1]
+
+
+def _append_item(items, kind, title, **extra):
+    """Put a new, undecided item last on the agenda; returns its number."""
+    number = max((item["item"] for item in items), default=0) + 1
+    items.append({"item": number, "kind": kind, "title": title, **extra, "status": "pending",
+                  "motions": [], "votes": [], "recused": [], "reservations": []})
+    return number
 
 
 def add_information(request, meeting, body):
@@ -240,9 +246,7 @@ def add_information(request, meeting, body):
     _require_state(meeting, "planned", "convened")
     title = _text(body, "title", required=True)
     items = agenda(meeting)
-    number = max((item["item"] for item in items), default=0) + 1
-    items.append({"item": number, "kind": "information", "title": title, "status": "pending",
-                  "motions": [], "votes": [], "recused": [], "reservations": []})
+    number = _append_item(items, "information", title)
     _store(request, meeting, AuditAction.AGENDA, {"act": "add_information", "item": number, "title": title},
            agenda=items)
     return items[-1]

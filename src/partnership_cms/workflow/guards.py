@@ -53,6 +53,13 @@ def deciding_decision(proposal, decision_type, outcome):
     return None
 
 
+def _not_justified(decision):
+    """The reason a step waits for ``decision``'s protocol, with a link to it."""
+    return _("Protokollet för beslutet ${title} (§ ${paragraph}) är inte justerat.",
+             mapping={"title": decision.title, "paragraph": str(decision.data.get("paragraph")),
+                      "document": resource_path(decision)})
+
+
 def deciding_decision_justified(context, request, data, *, decision_type: TypeName,
                                 outcome: Annotated[str, ChoiceOf("outcome", "decision_type")],
                                 states: Annotated[list, StatesOf("decision_type")]):
@@ -61,9 +68,7 @@ def deciding_decision_justified(context, request, data, *, decision_type: TypeNa
     if decision is None:
         return [_("Det finns inget beslut om bifall att expediera.")]
     if decision.state not in states:
-        return [_("Protokollet för beslutet ${title} (§ ${paragraph}) är inte justerat.",
-                  mapping={"title": decision.title, "paragraph": str(decision.data.get("paragraph")),
-                           "document": resource_path(decision)})]
+        return [_not_justified(decision)]
     return []
 
 
@@ -153,9 +158,7 @@ def linked_to_adopted_decision(context, request, data, *, decision_type: TypeNam
     if proposal is None or proposal.data.get(agreement_field) != resource_path(context):
         return [_("Beslutet gäller inte detta avtal.")]
     if decision.state not in states:
-        return [_("Protokollet för beslutet ${title} (§ ${paragraph}) är inte justerat.",
-                  mapping={"title": decision.title, "paragraph": str(decision.data.get("paragraph")),
-                           "document": resource_path(decision)})]
+        return [_not_justified(decision)]
     return []
 
 
