@@ -1,7 +1,8 @@
 """Two server processes on one storage, on ZEO and on RelStorage/PostgreSQL.
 
 Each process is ``pserve`` (waitress, 4 threads) on an .ini that differs from
-the other's only in its port and blob cache. Client threads create cases and
+the other's only in its port, as production-zeo.ini and
+production-relstorage.ini run them. Client threads create cases and
 move them on through both processes at once for a few seconds, while another
 thread contests transitions: the same case submitted through both processes
 at the same moment. Each process queues its own writes (``write_queue.py``),
@@ -57,7 +58,8 @@ def test_two_processes_on_one_storage(engine, tmp_path, capsys):
     app.registry._zodb_databases[""].close()
     transaction.manager.free = None
 
-    servers = [Served(tmp_path, f"server{n}", **{"zodbconn.uri": engine.uri(f"server{n}")}) for n in range(2)]
+    # One host: the two processes share its blob cache (RelStorage) or the server's folder (ZEO).
+    servers = [Served(tmp_path, f"server{n}", **{"zodbconn.uri": engine.uri("host")}) for n in range(2)]
     try:
         for server in servers:
             server.start()
