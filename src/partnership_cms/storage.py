@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 
 from zc.lockfile import LockError  # noqa: F401  (what a locked Data.fs raises; callers catch it)
 
-
 # The zodburi schemes whose URI takes read_only=1: FileStorage, ZEO, RelStorage on PostgreSQL.
 READ_ONLY_SCHEMES = ("file", "zeo", "postgres")
 

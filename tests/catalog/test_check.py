@@ -9,8 +9,8 @@ import transaction
 import ZODB
 
 from conftest import Api, make_app, write_ini
-from partnership_cms import cli
 from functional.test_concurrency import PROPOSAL
+from partnership_cms import cli
 from partnership_cms.content import APP_KEY
 
 YEAR = datetime.date.today().year

@@ -13,6 +13,7 @@ import os
 import transaction
 import zodburi
 
+import engines
 from conftest import Api, make_settings, write_ini
 from partnership_cms import cli, configure
 from partnership_cms.audit import verify_all
@@ -130,3 +131,23 @@ def test_a_zconfig_file_names_the_engine(engine, tmp_path, capsys):
     with served(settings_on(engine, tmp_path)) as app:
         paths, entries, ok = census(app)
         assert ok and entries > 0 and any(p.startswith("/proposals/") for p in paths)
+
+
+def test_a_throwaway_cluster_serves_where_no_postgresql_answers(tmp_path, capsys):
+    """The fallback of a fresh machine: Debian's binaries, a free port, as nobody when root."""
+    bindir = engines.postgres_binaries()
+    if bindir is None:
+        engines.unavailable("Debian's postgresql binaries are not installed (make packages)")
+    cluster = engines.ThrowawayCluster(bindir).start()
+    try:
+        postgres = engines.Postgres.__new__(engines.Postgres)
+        postgres.port, postgres.cluster = cluster.port, None
+        dbname = postgres.create_database()
+        uri = engines.relstorage_uri(cluster.port, dbname, str(tmp_path / "blobcache"))
+        ini = write_ini(tmp_path, **{"zodbconn.uri": uri, "partnership_cms.demo": "true"})
+        assert cli.main(["init", ini]) == 0
+        assert cli.main(["audit-verify", ini]) == 0
+        postgres.drop_database(dbname)
+    finally:
+        cluster.stop()
+    assert not os.path.exists(cluster.folder)

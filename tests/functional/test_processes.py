@@ -23,8 +23,8 @@ import transaction
 from conftest import make_app, write_ini
 from partnership_cms import cli
 
-from .test_durability import LOAD_SECONDS, Acknowledged, Load, Served, call, check, log_in, path_of
 from .test_concurrency import PROPOSAL
+from .test_durability import LOAD_SECONDS, Acknowledged, Load, Served, call, check, log_in, path_of
 
 CONTESTED_ROUNDS = 8
 

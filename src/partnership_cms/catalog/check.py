@@ -66,87 +66,102 @@ def check_catalog(request, progress=None):
     (an empty list when they agree). ``progress(n)`` is called per object."""
     root = request.root
     catalog = root.catalog
-    indexes = catalog.indexes
     differences = []
-
-    def differ(index, path, problem):
-        differences.append(Difference(index, path, problem))
-
     objects = content_objects(root)
-    expected = {}  # docid -> the record the object should be indexed with
+    expected = _check_paths(request, catalog, objects, differences, progress)
+
+    def path_of(docid):
+        return catalog.path_by_docid.get(docid, f"(docid {docid})")
+
+    def differ(index, docid, problem):
+        differences.append(Difference(index, path_of(docid), problem))
+
+    for name in FIELD_INDEXES:
+        _check_field(name, catalog.indexes[name], expected, differ)
+    for name in KEYWORD_INDEXES:
+        _check_keywords(name, catalog.indexes[name], expected, differ)
+    _check_text(catalog, expected, differ)
+    return differences
+
+
+def _check_paths(request, catalog, objects, differences, progress):
+    """The docid <-> path maps against the objects; returns ``{docid: expected record}``."""
+    expected = {}
     for path, obj in sorted(objects.items()):
         docid = catalog.docid_by_path.get(path)
         if docid is None:
-            differ("paths", path, "the object is not in the catalog")
+            differences.append(Difference("paths", path, "the object is not in the catalog"))
         elif catalog.path_by_docid.get(docid) != path:
-            differ("paths", path, f"docid {docid} leads to {catalog.path_by_docid.get(docid)!r}")
+            differences.append(Difference("paths", path, f"docid {docid} leads to "
+                                                          f"{catalog.path_by_docid.get(docid)!r}"))
         else:
             expected[docid] = indexable(request, obj)
         if progress:
             progress(1)
     for docid, path in catalog.path_by_docid.items():
         if path not in objects:
-            differ("paths", path, f"docid {docid} is in the catalog, but no object is there")
+            differences.append(Difference("paths", path, f"docid {docid} is in the catalog, "
+                                                          "but no object is there"))
         elif catalog.docid_by_path.get(path) != docid:
-            differ("paths", path, f"docid {docid} is not the path's docid {catalog.docid_by_path.get(path)}")
+            differences.append(Difference("paths", path, f"docid {docid} is not the path's docid "
+                                                          f"{catalog.docid_by_path.get(path)}"))
+    return expected
 
-    def path_of(docid):
-        return catalog.path_by_docid.get(docid, f"(docid {docid})")
 
-    for name in FIELD_INDEXES:
-        index = indexes[name]
-        for docid, record in expected.items():
-            want, stored = getattr(record, name), index._rev_index.get(docid)
-            if stored != want:
-                differ(name, path_of(docid), f"holds {stored!r}, the object has {want!r}")
-            docids = index._fwd_index.get(want)
-            if docids is None or docid not in docids:
-                differ(name, path_of(docid), f"is not found under {want!r}")
-        for value, docids in index._fwd_index.items():
-            for docid in docids:
-                if docid in expected and getattr(expected[docid], name) != value:
-                    differ(name, path_of(docid), f"is also found under {value!r}")
-                elif docid not in expected:
-                    differ(name, path_of(docid), f"a docid of no object is found under {value!r}")
+def _check_field(name, index, expected, differ):
+    for docid, record in expected.items():
+        want, stored = getattr(record, name), index._rev_index.get(docid)
+        if stored != want:
+            differ(name, docid, f"holds {stored!r}, the object has {want!r}")
+        docids = index._fwd_index.get(want)
+        if docids is None or docid not in docids:
+            differ(name, docid, f"is not found under {want!r}")
+    for value, docids in index._fwd_index.items():
+        for docid in docids:
+            if docid not in expected:
+                differ(name, docid, f"a docid of no object is found under {value!r}")
+            elif getattr(expected[docid], name) != value:
+                differ(name, docid, f"is also found under {value!r}")
 
-    for name in KEYWORD_INDEXES:
-        index = indexes[name]
-        for docid, record in expected.items():
-            want, stored = set(getattr(record, name)), set(index._rev_index.get(docid, ()))
-            if stored != want:
-                differ(name, path_of(docid), f"holds {sorted(stored)}, the object has {sorted(want)}")
-            missing = sorted(k for k in want if docid not in index._fwd_index.get(k, ()))
-            if missing:
-                differ(name, path_of(docid), f"is not found under {missing}")
-        for keyword, docids in index._fwd_index.items():
-            for docid in docids:
-                if docid not in expected or keyword not in getattr(expected[docid], name):
-                    differ(name, path_of(docid), f"is found under {keyword!r}, which it does not have")
 
-    text = indexes["text"]
+def _check_keywords(name, index, expected, differ):
+    for docid, record in expected.items():
+        want, stored = set(getattr(record, name)), set(index._rev_index.get(docid, ()))
+        if stored != want:
+            differ(name, docid, f"holds {sorted(stored)}, the object has {sorted(want)}")
+        missing = sorted(k for k in want if docid not in index._fwd_index.get(k, ()))
+        if missing:
+            differ(name, docid, f"is not found under {missing}")
+    for keyword, docids in index._fwd_index.items():
+        for docid in docids:
+            if docid not in expected or keyword not in getattr(expected[docid], name):
+                differ(name, docid, f"is found under {keyword!r}, which it does not have")
+
+
+def _check_text(catalog, expected, differ):
+    text = catalog.indexes["text"]
     okapi, lexicon = text.index, text.lexicon
     expected_words = {docid: words_of(lexicon, record.text) for docid, record in expected.items()}
     for docid, words in expected_words.items():
         if docid not in okapi._docwords:
             if words:
-                differ("text", path_of(docid), "the object's text is not indexed")
+                differ("text", docid, "the object's text is not indexed")
             continue
         stored = [lexicon._words.get(wid, f"(word id {wid})") for wid in okapi.get_words(docid)]
         if stored != words:
-            differ("text", path_of(docid), f"holds other words than the object's text "
-                                            f"({len(set(words) - set(stored))} missing, "
-                                            f"{len(set(stored) - set(words))} extra)")
+            differ("text", docid, f"holds other words than the object's text "
+                                  f"({len(set(words) - set(stored))} missing, "
+                                  f"{len(set(stored) - set(words))} extra)")
         missing = sorted(w for w in set(words) if docid not in okapi._wordinfo.get(lexicon.get_wid(w), ()))
         if missing:
-            differ("text", path_of(docid), f"is not found under the words {missing[:10]}")
+            differ("text", docid, f"is not found under the words {missing[:10]}")
     for wid, postings in okapi._wordinfo.items():
         word = lexicon._words.get(wid)
         for docid in postings:
             if docid not in expected_words or word not in expected_words[docid]:
-                differ("text", path_of(docid), f"is found under the word {word!r}, which its text lacks")
+                differ("text", docid, f"is found under the word {word!r}, which its text lacks")
     digests = getattr(catalog, "text_digests", None)
     if digests is not None:
         for docid, record in expected.items():
             if digests.get(docid) not in (None, text_digest(record.text)):
-                differ("text", path_of(docid), "the remembered digest is not that of the object's text")
-    return differences
+                differ("text", docid, "the remembered digest is not that of the object's text")
