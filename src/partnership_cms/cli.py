@@ -1,4 +1,5 @@
-"""The ``partnership-cms`` command: init, evolve, users, groups, audit, demo, import, repair.
+"""The ``partnership-cms`` command: init, evolve, users, groups, audit, pack, check-catalog, demo,
+import, repair.
 
 Backup and restore: see docs/operations.md.
 
@@ -24,6 +25,7 @@ from . import evolve as evolve_module
 from .audit import get_log, verify_all
 from .audit.checkpoint import KEY_VARIABLE, CheckpointError, check_checkpoint, make_checkpoint
 from .audit.verify import Problem
+from .catalog.check import check_catalog, content_objects
 from .content.services import ContentInvalid
 from .demo import load_demo
 from .evolve import DatabaseNotReady
@@ -239,6 +241,30 @@ def _storage_size(db):
         return 0
 
 
+def cmd_check_catalog(args):
+    """Compare every catalog index with the objects (read-only, also beside a running
+    server); one line per difference, grouped by index; exit 1 when any."""
+    registry = _registry(args.ini, check=True, read_only=True)
+    with app_request(registry) as request:
+        total = len(content_objects(request.root))
+        with tqdm(total=total, desc="Kontrollerar", unit="objekt", file=sys.stderr,
+                  disable=total < 1000 or None) as bar:
+            differences = check_catalog(request, progress=bar.update)
+        indexes = len(request.root.catalog.indexes)
+    if not differences:
+        print(f"The catalog agrees with the {total} objects ({indexes} indexes and the paths).")
+        return 0
+    by_index = {}
+    for difference in differences:
+        by_index.setdefault(difference.index, []).append(difference)
+    print(f"The catalog differs from the objects: {len(differences)} differences "
+          f"in {', '.join(sorted(by_index))} ({total} objects).")
+    for name in sorted(by_index):
+        for difference in sorted(by_index[name], key=lambda d: d.path):
+            print(f"  {name}\t{difference.path}: {difference.problem}")
+    return 1
+
+
 def cmd_load_demo(args):
     registry = _registry(args.ini, check=True)
     with app_request(registry) as request:
@@ -330,6 +356,11 @@ def build_parser():
     p.add_argument("--days", type=float, default=None,
                    help="keep the revisions of the last DAYS days (default: partnership_cms.pack_days)")
     p.set_defaults(func=cmd_pack)
+
+    p = sub.add_parser("check-catalog", help="compare every catalog index with the objects "
+                                             "(read-only); exit 1 and list each difference")
+    p.add_argument("ini")
+    p.set_defaults(func=cmd_check_catalog)
 
     p = sub.add_parser("load-demo", help="create the demo users and the seed case")
     p.add_argument("ini")
