@@ -141,6 +141,8 @@ def test_forms_need_the_csrf_token(app, api, seed_url):
     clerk = browse(app, "clerk")
     clerk.get(url)
     clerk.post(url + "/act", {"act": "add_item", "proposal": seed_url}, status=400)
+    csrf = clerk.get(url).html.select_one("input[name=csrf_token]")["value"]
+    clerk.post(url + "/act", {"csrf_token": csrf, "act": "nonsense"}, status=404)
     assert agenda_acts(api, url) == []
 
 
@@ -166,7 +168,13 @@ def open_ks_meeting(app, api, seed_url):
 def test_roll_call_in_the_browser(app, api, seed_url):
     url, chair, page = open_ks_meeting(app, api, seed_url)
     assert "roll_call" in acts_offered(page)
-    assert "roll_call" not in acts_offered(browse(app, "ks_member2").get(url))
+    other = browse(app, "ks_member2")
+    theirs = other.get(url)
+    assert "roll_call" not in acts_offered(theirs)
+    csrf = theirs.html.select_one("input[name=csrf_token]")["value"]
+    res = other.post(url + "/act", {"csrf_token": csrf, "act": "roll_call", "present": KS_SEATS}, status=403)
+    assert "Endast registratorn eller ordföranden i Kommunstyrelsen" in res.html.select_one("#why-roll_call").get_text()
+    assert api.get(url + "/@meeting", user="clerk").json["roll_called"] is False
     form = form_for(page, "roll_call")
     # A present box for each member; a 'serves for' choice for each substitute.
     boxes = [f for f in form.fields.get("present")]

@@ -21,7 +21,7 @@ import datetime
 from pyramid.decorator import reify
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.renderers import get_renderer
-from pyramid.traversal import find_resource, resource_path
+from pyramid.traversal import resource_path
 from pyramid.view import view_config
 
 from .. import catalog
@@ -30,14 +30,14 @@ from ..bodies import get_bodies, membership, rules
 from ..content.models import Content, Root
 from ..errors import ServiceError
 from ..i18n import translate
-from ..meetings import perform_act, summary
+from ..meetings import ACTS, perform_act, summary
 from ..meetings.services import CONTINUE, MOTION_KINDS, WORDED_MOTIONS, serving_on
 from ..security.permissions import VIEW
 from ..security.policy import roles_in_context, search_principals
 from ..workflow import get_workflows
 from ..workflow.meeting_steps import body_of, presides
 from .base import BaseView, _, bodies_of
-from .document import DocumentPage
+from .document import DocumentPage, resolve
 from .formkit import doom
 
 MEETING_TYPE = "Meeting"
@@ -269,7 +269,9 @@ class MeetingPage(DocumentPage):
 
     def documents_of(self, item):
         """(url, label) of a case's documents: its files (bilagor) and linked documents."""
-        proposal = find_resource(self.request.root, item["proposal"])
+        proposal = resolve(self.request.root, item["proposal"])
+        if proposal is None:
+            return []
         case_page = DocumentPage(proposal, self.request)
         documents = []
         files = case_page.files
@@ -550,6 +552,8 @@ def perform(page, back=None):
     flashed), on refusal None with ``page.refused`` set and the status given."""
     request = page.request
     name = request.POST.get("act", "")
+    if name not in ACTS:
+        raise HTTPNotFound()
     try:
         result = perform_act(request, page.context, name, act_body(page, name))
     except ServiceError as e:
