@@ -134,6 +134,9 @@ def test_the_protocol_is_made_from_the_meeting(api, app, seed_url):
     assert api.get(url + "/@protocol", user="ks_member").json["missing"] == ["ks_chair", "ks_member", "ks_member2"]
     # Not public before justering.
     api.get(url, status=401)
+    paths = api.get("/@openapi.json").json["paths"]
+    assert {"/meetings/{id}/@protocol", "/protocols/{id}/@protocol", "/protocols/{id}/@protocol/{act}",
+            "/protocols", "/protocols/{id}"} <= set(paths)
 
 
 def test_corrections_signing_voiding_and_justering(api, app, seed_url):
