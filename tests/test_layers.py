@@ -15,7 +15,8 @@ PACKAGE = "partnership_cms"
 
 # Lowest first. A name is a top-level module or package of partnership_cms.
 LAYERS = [
-    {"events", "i18n", "interfaces", "dates", "memory", "settings", "errors", "storage"},  # foundation: no feature
+    {"events", "i18n", "interfaces", "dates", "memory", "settings", "errors", "storage",
+     "documents"},  # foundation: no feature (documents: HTML -> PDF/A)
     {"schema"},
     {"audit"},
     {"security"},
