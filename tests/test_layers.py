@@ -24,7 +24,7 @@ LAYERS = [
     {"catalog"},
     {"content"},
     {"workflow"},
-    {"importer", "evolve", "meetings"},
+    {"importer", "evolve", "meetings", "protocols"},
     {"api"},
     {"views"},
     {"__init__", "scripting", "demo", "cli", "write_queue", "retry"},  # the application and its tools

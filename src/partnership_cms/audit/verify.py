@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from .log import GENESIS, entry_hash, state_digest
 from .seal_heads import recorded_heads
+from .signed import broken_signatures
 
 # The English text of each code (``reason``); the views translate the codes.
 REASONS = {
@@ -26,6 +27,8 @@ REASONS = {
     "file_changed": "the stored file {file} ({filename}) no longer has the SHA-256 its upload "
                     "recorded (changed outside the application)",
     "file_missing": "the stored file {file} ({filename}) cannot be read",
+    "signed_content_changed": "the signed content no longer hashes to the SHA-256 {sha256} that {signer} "
+                              "signed at {signed_at} (changed outside the application)",
     "seal_altered": "seal altered",
     "sealed_entries_changed": "entries sealed at this time were changed or deleted",
     "checkpoint_signature": "the checkpoint's signature does not match (wrong key or altered file)",
@@ -153,6 +156,7 @@ def verify_log(log, content_objects=(), release=None):
         if last is not None and last.get("state_digest") != state_digest(obj):
             problems.append(Problem(last.get("time", ""), path, seq_hash[0], "object_changed"))
         problems.extend(_check_files(path, obj))
+        problems.extend(_check_signatures(path, obj))
 
     _verify_seals(log, result)
     release()
@@ -178,6 +182,18 @@ def _check_files(path, obj):
             continue
         if digest.hexdigest() != attachment.sha256:
             yield Problem("", path, None, "file_changed", params)
+
+
+def _check_signatures(path, obj):
+    """Each valid signature of a signed document (a protocol) against its stored
+    content (``signed.broken_signatures``): a text changed behind the application's
+    back is named by the document's path and the signature it broke."""
+    for signature in broken_signatures(obj):
+        params = {"signer": signature.get("signer", ""), "signed_at": signature.get("time", ""),
+                  "sha256": signature.get("sha256", "")}
+        if signature.get("paragraph") is not None:
+            params["paragraph"] = signature["paragraph"]
+        yield Problem(signature.get("time", ""), path, None, "signed_content_changed", params)
 
 
 def _verify_seals(log, result):

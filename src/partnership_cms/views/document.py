@@ -25,6 +25,7 @@ from ..workflow import get_workflows
 from ..workflow.deadlines import date_flags
 from .attachments import MACRO_TEMPLATE, files_section
 from .base import BaseView, _
+from .protocol import protocol_section
 
 TEMPLATES = "partnership_cms:templates/"
 # The body of a type whose schema names no template (``document: template:``).
@@ -77,6 +78,11 @@ class DocumentPage(BaseView):
     def files(self):
         """The files (bilagor) section, or None when the type takes no files."""
         return files_section(self)
+
+    @reify
+    def protocol(self):
+        """A protocol's document, justering and forms, or None for other types."""
+        return protocol_section(self)
 
     @property
     def files_macros(self):

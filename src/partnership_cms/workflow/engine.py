@@ -116,17 +116,19 @@ class Workflows:
         return self._apply(request, context, t, data, comment=comment,
                            roles=sorted(set(t.roles) & roles_in_context(request, context)))
 
-    def perform_entailed(self, request, context, transition_id, *, cause, comment):
+    def perform_entailed(self, request, context, transition_id, *, cause, comment, data=None):
         """Perform a transition that another one entails, as the system: a
         justified decision that adopted an agreement approves it (the action
         ``approve_adopted_agreement``). Nobody's role is asked, since the user
         performed the transition that entails this one (``cause``: that
         object's path, kept in the history and the audit); the state, the
         guards and the actions are checked and run as in ``perform``, and the
-        same errors are raised, with nothing changed.
+        same errors are raised, with nothing changed. ``data`` is the
+        transition's data as the entailing step gives it (a protocol's
+        justering: the day, and the rule a late one broke).
         """
         t = self._leaving(context, transition_id)
-        return self._apply(request, context, t, self._deserialize(t, {}), comment=comment, roles=[],
+        return self._apply(request, context, t, self._deserialize(t, dict(data or {})), comment=comment, roles=[],
                            caused_by=cause)
 
     def _leaving(self, context, transition_id):

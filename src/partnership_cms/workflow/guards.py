@@ -24,6 +24,7 @@ from ..security.policy import roles_in_context
 from .amending import amended_payload
 from .deadlines import BEFORE, FUTURE, LATE, last_day, order_problem
 from .params import ChoiceOf, DeadlineOf, FieldOf, FieldsOf, RolesByChoice, StateOf, StatesOf, TypeName
+from .protocol_steps import justified_by_protocol
 
 
 def complete(context, request, data):
@@ -74,8 +75,11 @@ def deciding_decision_justified(context, request, data, *, decision_type: TypeNa
 
 def chair_of_deciding_body(context, request, data, *, chairs: Annotated[dict, RolesByChoice("body")]):
     """Only the chair of the body that took the decision justifies its protocol
-    (``chairs``: the chair's role of each body)."""
+    (``chairs``: the chair's role of each body), or the protocol the chair
+    signed, when its last signature justifies the decision (``protocol_steps``)."""
     body = context.data.get("body")
+    if justified_by_protocol(request, context):
+        return []
     if chairs.get(body) not in roles_in_context(request, context):
         return [_("Endast ordföranden i ${body} kan justera protokollet.", mapping={"body": str(body)})]
     return []
