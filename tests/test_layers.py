@@ -25,6 +25,7 @@ LAYERS = [
     {"content"},
     {"workflow"},
     {"importer", "evolve", "meetings", "protocols"},
+    {"notices"},  # the anslagstavla: posting, legal force, extracts, expediering (on protocols)
     {"api"},
     {"views"},
     {"__init__", "scripting", "demo", "cli", "write_queue", "retry"},  # the application and its tools

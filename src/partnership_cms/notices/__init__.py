@@ -10,11 +10,12 @@ the ``partnership-cms finalize`` command runs; ``dispatch`` records the
 expediering.
 """
 from ..events import StateChanged
-from .posting import finalize_protocol_decisions, post_on_justering, post_protocol_decisions
+from .posting import finalize_protocol_decisions, post_on_justering, post_protocol_decisions, record_keeping_place
 
 
 def includeme(config):
     config.add_workflow_action("post_protocol_decisions", post_protocol_decisions)
     config.add_workflow_action("finalize_protocol_decisions", finalize_protocol_decisions)
+    config.add_workflow_action("record_keeping_place", record_keeping_place)
     # A protocol justerat is posted at once where the kommun says so (partnership_cms.post_on_justering).
     config.add_subscriber(post_on_justering, StateChanged)

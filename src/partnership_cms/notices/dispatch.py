@@ -12,8 +12,8 @@ from __future__ import annotations
 from ..errors import ServiceError
 from ..events import AuditAction, ContentChanged, notify
 from ..i18n import _
-from . import prints
 from ..workflow.guards import resolve
+from . import prints
 
 # How an extract goes out: the value stored, its Swedish title.
 CHANNELS = {"email": _("E-post"), "letter": _("Brev"), "internal": _("Internpost"), "eservice": _("E-tjänst")}

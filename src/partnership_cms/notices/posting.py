@@ -58,6 +58,11 @@ def post_protocol_decisions(protocol, request, transition, data, *, decision_typ
               f"Anslaget med protokollet {protocol.title}.")
 
 
+def record_keeping_place(protocol, request, transition, data):
+    """Keep on the protocol where it is kept (``partnership_cms.protocol_kept_at``) as its notice says it."""
+    protocol.data["kept_at"] = request.app_settings.protocol_kept_at
+
+
 def finalize_protocol_decisions(protocol, request, transition, data, *, decision_type: TypeName,
                                 finalize: Annotated[str, TransitionOf("decision_type")]):
     """Every posted decision of the protocol gains legal force with it (``finalize``);

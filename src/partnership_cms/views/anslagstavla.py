@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
+from pyramid.renderers import render_to_response
 from pyramid.response import Response
 from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import view_config
@@ -55,8 +56,22 @@ class BoardView(BaseView):
     def body_name(self, notice):
         return self.title_of(notice.body_title) or notice.body
 
-    @view_config(context=Root, name=BOARD, request_method="GET", accept="text/html",
-                 renderer="partnership_cms:templates/anslagstavla.pt", permission=NO_PERMISSION_REQUIRED)
+    @view_config(context=Root, name=BOARD, request_method="GET", permission=NO_PERMISSION_REQUIRED)
+    def __call__(self):
+        """``/anslagstavla`` (the page), ``/anslagstavla/feed.atom`` and
+        ``/anslagstavla/<protocol>.pdf``: one view name, told apart by the subpath."""
+        subpath = self.request.subpath
+        if not subpath:
+            return render_to_response("partnership_cms:templates/anslagstavla.pt", self.page(), request=self.request)
+        if len(subpath) == 1 and subpath[0] == "feed.atom":
+            return self.feed()
+        notice = None
+        if len(subpath) == 1 and subpath[0].endswith(".pdf"):
+            notice = board.public_notice(self.request, subpath[0].removesuffix(".pdf"))
+        if notice is None:
+            raise HTTPNotFound()
+        return _pdf_response(prints.protocol_pdf(self.request, notice.protocol), subpath[0])
+
     def page(self):
         archive = self.request.params.get("arkiv") == "1"
         try:
@@ -69,21 +84,7 @@ class BoardView(BaseView):
             notices = board.current_notices(self.request)
             total = len(notices)
         return {"page": self, "notices": notices, "archive": archive, "total": total, "start": start,
-                "page_size": board.ARCHIVE_PAGE, "today": dates.today()}
-
-    @view_config(context=Root, name=BOARD, request_method="GET", permission=NO_PERMISSION_REQUIRED)
-    def download_or_feed(self):
-        """``/anslagstavla/feed.atom`` and ``/anslagstavla/<protocol>.pdf`` (the subpath)."""
-        subpath = self.request.subpath
-        if len(subpath) != 1:
-            raise HTTPNotFound()
-        if subpath[0] == "feed.atom":
-            return self.feed()
-        name = subpath[0].removesuffix(".pdf")
-        notice = board.public_notice(self.request, name) if subpath[0].endswith(".pdf") else None
-        if notice is None:
-            raise HTTPNotFound()
-        return _pdf_response(prints.protocol_pdf(self.request, notice.protocol), f"{name}.pdf")
+                "page_size": board.ARCHIVE_PAGE}
 
     def feed(self):
         app = self.request.application_url
