@@ -43,7 +43,7 @@ def api(tmp_path):
     transaction.manager.free = None
 
 
-def justified_protocol(api, clock, seed_url):
+def justified_protocol(api, clock, seed_url, state="justified"):
     """A KS meeting on MEETING that proposes the seed case to KF, its protocol
     signed by the chair and the justerare on JUSTERING; the protocol's path."""
     clock(MEETING - datetime.timedelta(days=10))
@@ -69,7 +69,7 @@ def justified_protocol(api, clock, seed_url):
     clock(JUSTERING)
     for signer in ("ks_chair", "ks_member"):
         api.post(f"{protocol}/@protocol/sign", {}, user=signer)
-    assert api.get(protocol, user="clerk").json["review_state"] == "justified"
+    assert api.get(protocol, user="clerk").json["review_state"] == state
     return protocol
 
 
@@ -218,3 +218,19 @@ def test_dispatch_records_each_recipient_with_date_and_channel(api, clock, seed_
     assert all(len(r["extract_sha256"]) == 64 for r in records)
     entries = trail(api, protocol, "dispatch")
     assert len(entries) == 1 and entries[0]["details"]["dispatches"] == records
+
+
+
+def test_with_the_setting_the_justering_posts_the_protocol_at_once(tmp_path, clock, seed_url):
+    app = board_app(tmp_path, **{"partnership_cms.post_on_justering": "true"})
+    try:
+        api = Api(app)
+        protocol = justified_protocol(api, clock, seed_url, state="posted")
+        doc = api.get(protocol, user="clerk").json
+        assert (doc["posted_on"], doc["appeal_ends_on"]) == ("2026-03-04", "2026-03-25")
+        for decision in decisions(api, protocol):
+            assert api.get(decision, user="clerk").json["review_state"] == "posted"
+        assert protocol.rsplit("/", 1)[1] in webtest.TestApp(app).get("/anslagstavla").text
+    finally:
+        app.registry._zodb_databases[""].close()
+        transaction.manager.free = None
