@@ -46,6 +46,13 @@ ACTION_LABELS = {
     AuditAction.GROUP_CHANGE_CANCELLED: _("Begärd ändring av grupper avbruten"),
     AuditAction.LOCAL_ROLE_CHANGED: _("Roll på dokument ändrad"),
     AuditAction.SEAL: _("Försegling"),
+    AuditAction.BODY_CHANGED: _("Organ ändrat"),
+    AuditAction.AGENDA: _("Föredragningslista"),
+    AuditAction.ATTENDANCE: _("Närvaro"),
+    AuditAction.MOTION: _("Yrkande"),
+    AuditAction.VOTE: _("Röst"),
+    AuditAction.DECLARATION: _("Ordförandens beslut"),
+    AuditAction.RESERVATION: _("Reservation"),
 }
 FILTER_FIELDS = ("document", "user", "action", "from", "to", "logins")
 # Log-ins outnumber everything else; the page leaves them out unless asked (``logins=1``)
@@ -140,7 +147,8 @@ class AuditView(BaseView):
         return [(str(a), self.t(ACTION_LABELS.get(a, str(a)))) for a in AuditAction]
 
     def action_label(self, action):
-        return self.t(ACTION_LABELS[action]) if action in set(AuditAction) else action
+        # An action without a label (added since) shows its code rather than failing the page.
+        return self.t(ACTION_LABELS[action]) if action in ACTION_LABELS else action
 
     def format_time(self, iso):
         moment = datetime.datetime.fromisoformat(iso)

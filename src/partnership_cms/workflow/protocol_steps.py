@@ -39,7 +39,7 @@ def meeting_chair(meeting):
 
 def required_signers(protocol):
     """The chair first, then the justerare, as the signature block lists them."""
-    return [protocol.data.get("chair"), *(protocol.data.get("adjusters") or ())]
+    return [login for login in (protocol.data.get("chair"), *(protocol.data.get("adjusters") or ())) if login]
 
 
 def valid_signers(protocol, paragraph=None):
@@ -77,6 +77,8 @@ def justified_by_protocol(request, decision):
 
 def protocol_signed(context, request, data):
     """Every one of the chair and the justerare has signed the protocol as it reads now."""
+    if not context.data.get("chair") or not context.data.get("adjusters"):
+        return [_("Protokollet anger inte ordförande och justerare.")]
     missing = [s for s in required_signers(context) if s not in valid_signers(context)]
     if missing:
         return [_("Underskrift saknas av: ${names}.", mapping={"names": ", ".join(missing)})]
