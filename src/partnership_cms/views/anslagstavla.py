@@ -149,6 +149,14 @@ class ProtocolFiles(BaseView):
                                                   mapping={"count": len(records)}))
         return HTTPSeeOther(self.request.resource_url(protocol, "dispatch"))
 
+    @view_config(context=Content, name="dispatch", request_method="GET", renderer="json",
+                 accept="application/json", permission=DISPATCH)
+    def dispatch_state(self):
+        """The paragraphs with recipients and what has been dispatched (JSON)."""
+        protocol = _protocol(self.context)
+        return {"targets": [{"paragraph": p, "recipients": r} for p, r in recipients_of(protocol)],
+                "dispatches": list(protocol.data.get("dispatches") or ())}
+
     @view_config(context=Content, name="dispatch", request_method="POST", renderer="json",
                  accept="application/json", permission=DISPATCH)
     def dispatch_api(self):
