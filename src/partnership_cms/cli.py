@@ -1,5 +1,5 @@
-"""The ``partnership-cms`` command: init, evolve, users, groups, audit, pack, check-catalog, demo,
-import, repair.
+"""The ``partnership-cms`` command: init, evolve, users, groups, audit, pack, check-catalog,
+finalize, demo, import, repair.
 
 Backup and restore: see docs/operations.md.
 
@@ -31,6 +31,7 @@ from .demo import load_demo
 from .evolve import DatabaseNotReady
 from .importer import repair_cli
 from .importer.service import ImportFailed, file_document
+from .notices.finalize import finalize_due
 from .scripting import act_as, app_request, load_app
 from .security import accounts
 from .storage import LockError, in_use
@@ -265,6 +266,29 @@ def cmd_check_catalog(args):
     return 1
 
 
+def cmd_finalize(args):
+    """Decisions and protocols whose appeal period has ended become final (laga kraft);
+    a scheduler may run it daily: what is final already is left alone."""
+    registry = _registry(args.ini, check=True, advice=(
+        "Run finalize through a database several processes share (ZEO or RelStorage), "
+        "or while the server is stopped."))
+    for attempt in range(5):
+        try:
+            with app_request(registry) as request:
+                act_as(request, None)
+                done = finalize_due(request)
+            break
+        except ConflictError:
+            # The server changed one of them meanwhile: look again.
+            time.sleep(0.1 * 2 ** attempt)
+    else:
+        raise SystemExit("The database kept changing while finalizing; run finalize again.")
+    for line in done:
+        print(line)
+    print(f"{len(done)} blev laga kraft." if done else "Inget att registrera som laga kraft.")
+    return 0
+
+
 def cmd_load_demo(args):
     registry = _registry(args.ini, check=True)
     with app_request(registry) as request:
@@ -361,6 +385,11 @@ def build_parser():
                                              "(read-only); exit 1 and list each difference")
     p.add_argument("ini")
     p.set_defaults(func=cmd_check_catalog)
+
+    p = sub.add_parser("finalize", help="record as final (laga kraft) what has passed its appeal period "
+                                        "(KL 13:5); idempotent, for a daily scheduler")
+    p.add_argument("ini")
+    p.set_defaults(func=cmd_finalize)
 
     p = sub.add_parser("load-demo", help="create the demo users and the seed case")
     p.add_argument("ini")

@@ -232,6 +232,8 @@ def probe(site, type_name, path, permission, login):
             with app_request(site.app.registry) as request:
                 remove_attachment(request, find_resource(request.root, path), res.json["id"])
         return res
+    if permission == "dispatch":  # what is to be dispatched (reading it needs the permission)
+        return site.api.get(path + "/dispatch", user=login, status="*")
     raise AssertionError(f"no probe for the permission {permission!r}: add one to this test")
 
 
@@ -241,7 +243,7 @@ ALLOWED = {"attach": 201}
 
 
 def test_every_content_permission_has_a_probe():
-    assert set(CONTENT_PERMISSIONS) == {"view", "edit", "share", "attach"}
+    assert set(CONTENT_PERMISSIONS) == {"view", "edit", "share", "attach", "dispatch"}
 
 
 @pytest.mark.parametrize("type_name,state", STATES)

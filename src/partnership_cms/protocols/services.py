@@ -17,6 +17,7 @@ import datetime
 
 from pyramid.traversal import find_resource, resource_path
 
+from .. import dates
 from ..audit.signed import content_sha256 as _sha256
 from ..audit.signed import signed_content
 from ..content.services import create_content
@@ -388,7 +389,7 @@ def _sign_paragraph(request, protocol, login, role, paragraph, body):
     if decision is None:
         raise ProtocolRefused(_("§ ${paragraph} har inget beslut att justera.",
                                 mapping={"paragraph": str(paragraph)}))
-    if datetime.date.today() != protocol.data["meeting_date"]:
+    if dates.today() != protocol.data["meeting_date"]:
         raise ProtocolRefused(_("Omedelbar justering sker vid sammanträdet (${date}).",
                                 mapping={"date": protocol.data["meeting_date"].isoformat()}))
     if any(i["paragraph"] == paragraph for i in protocol.data.get("immediate") or ()):
@@ -404,7 +405,7 @@ def _sign_paragraph(request, protocol, login, role, paragraph, body):
                                "paragraph": paragraph}, signatures=signatures)
     if set(required_signers(protocol)) - valid_signers(protocol, paragraph):
         return status(request, protocol)
-    today = datetime.date.today()
+    today = dates.today()
     with by_protocol(request, protocol, [item["decision"]]):
         get_workflows(request.registry).perform_entailed(
             request, decision, "justify", cause=resource_path(protocol),

@@ -18,6 +18,7 @@ import colander
 from pyramid.authorization import DENY_ALL, Allow, Everyone
 from zope.interface import implementer
 
+from .. import dates
 from ..content.models import Content, ContentFolder
 from ..events import AuditAction, StateChanged, notify
 from ..i18n import _
@@ -217,7 +218,7 @@ class Workflows:
             raise InvalidData(_("Uppgifterna är inte giltiga."), invalid=e) from None
         for spec in t.data_fields:
             if spec.name not in data and spec.default == "today":
-                data[spec.name] = datetime.date.today()
+                data[spec.name] = dates.today()
         return data
 
     def _guard_problems(self, request, context, t, data):

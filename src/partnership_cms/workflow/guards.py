@@ -9,11 +9,11 @@ states, types and choices a guard looks at are its parameters, given in
 """
 from __future__ import annotations
 
-import datetime
 from typing import Annotated
 
 from pyramid.traversal import find_resource, find_root, resource_path
 
+from .. import dates
 from ..bodies import get_bodies, seats_of
 from ..bodies.decisions import meeting_decision
 from ..content.services import ContentInvalid, check_edit
@@ -97,7 +97,7 @@ def date_within_deadline(context, request, data, *, field: Annotated[str, FieldO
         return []
     schema = get_schemas(request.registry)[context.type_name]
     day, earlier = data[field], context.data.get(after)
-    problem = order_problem(day, earlier, deadline, datetime.date.today())
+    problem = order_problem(day, earlier, deadline, dates.today())
     mapping = {"field": schema.by_name[field].title, "date": day.isoformat(),
                "after": schema.by_name[after].title, "law": DEADLINES[deadline].law,
                "after_date": earlier.isoformat() if earlier else "",
@@ -125,7 +125,7 @@ def appeal_period_ended(context, request, data, *, field: Annotated[str, FieldOf
         return [_("Beslutet har inte anslagits.")]
     computed = appeal_end_of_protocol(context.data.get(meeting), context.data.get(justified), posted_on)
     ends = max(computed, context.data.get(field) or computed)
-    if datetime.date.today() <= ends:
+    if dates.today() <= ends:
         return [_("Överklagandetiden löper till och med ${date}.", mapping={"date": ends.isoformat()})]
     return []
 

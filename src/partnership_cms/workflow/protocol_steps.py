@@ -14,13 +14,13 @@ mark lives in the WSGI environ under a key no client can set.
 """
 from __future__ import annotations
 
-import datetime
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated
 
 from pyramid.traversal import find_resource, find_root, resource_path
 
+from .. import dates
 from ..audit.signed import content_sha256
 from ..dates import DEADLINES
 from ..i18n import _
@@ -100,7 +100,7 @@ def justify_meeting_decisions(context, request, transition, data, *, decision_ty
     """Each decision of the protocol's paragraphs that waits for justering is
     justified now, through the engine, caused by the protocol."""
     root = find_root(context)
-    today = datetime.date.today()
+    today = dates.today()
     late = late_justering(context.data["meeting_date"], today)
     if late is not None:
         context.data["justification_late"] = request.localizer.translate(late)
