@@ -15,7 +15,7 @@ import webtest
 import yaml
 
 from conftest import PROJECT, Api, browse, make_app, within_ks_mandate
-from partnership_cms.audit.log import AuditEntry
+from partnership_cms.audit.log import StoredEntry
 from partnership_cms.scripting import app_request
 
 NASTY = '<script>alert(1)</script> "quotes"'
@@ -186,7 +186,7 @@ def test_verify_on_demo_data_and_after_tampering(app, auditor, seed_url):
 
     with app_request(app.registry) as request:  # behind the application's back
         entries = request.root.audit_log.entries
-        entries[(seed_url, 2)] = AuditEntry(dict(entries[(seed_url, 2)].data,
+        entries[(seed_url, 2)] = StoredEntry.of(dict(entries[(seed_url, 2)].data,
                                                  details={"changes": []}))
 
     res = auditor.get("/audit/verify", headers=HTML)
