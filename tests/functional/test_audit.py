@@ -475,3 +475,99 @@ def test_all_seal_digests_in_one_pass_match_one_pass_per_seal(two_connections):
         assert [digests[t] for t in times] == [(s["digest"], s["entries"]) for s in log.seals]
         assert [s["entries"] for s in log.seals] == [60, 80, 100]
         assert verify_log(log).ok and verify_log(log).seals == 3
+
+
+# -- verification at scale: progress and the incremental check since the last seal ---------------
+def test_full_verification_reports_its_progress(two_connections):
+    from partnership_cms.audit import verify as verify_module
+    from partnership_cms.audit import verify_steps
+
+    (tm, conn), _ = two_connections
+    with tm:
+        log = conn.root()["log"]
+        steps = []
+        original = verify_module.RELEASE_EVERY
+        verify_module.RELEASE_EVERY = 7
+        try:
+            result = verify_log(log, progress=steps.append)
+        finally:
+            verify_module.RELEASE_EVERY = original
+        assert result.ok and result.entries == 40
+        assert len(steps) > 4 and sum(steps) == verify_steps(log) == 80  # each entry and its index key
+
+
+def sealed_then_more(conn, tm):
+    """The fixture's 40 entries sealed, then 6 more on two chains."""
+    with tm:
+        log = conn.root()["log"]
+        log.seal("cron")
+    with tm:
+        for n in range(6):
+            log.append(f"/proposals/ks-2026-{n % 2}", entry_fields("clerk"))
+    return log
+
+
+def test_incremental_verification_reads_only_what_came_after_the_seal(two_connections):
+    from partnership_cms.audit.verify import verify_since_last_seal
+
+    (tm, conn), _ = two_connections
+    log = sealed_then_more(conn, tm)
+    with tm:
+        result = verify_since_last_seal(log)
+        assert result.ok and result.entries == 6 and result.chains == 2
+        assert (result.since_seal, result.since) == (1, log.seals[-1]["time"])
+
+
+def test_incremental_verification_finds_tampering_after_the_seal(two_connections):
+    from partnership_cms.audit.verify import verify_since_last_seal
+
+    (tm, conn), _ = two_connections
+    log = sealed_then_more(conn, tm)
+    chain = "/proposals/ks-2026-0"
+    with tm:
+        seq, _hash = log.heads[chain]
+        log.entries[(chain, seq - 1)] = StoredEntry.of(dict(log.get(chain, seq - 1), actor="director"))
+    with tm:
+        problems = verify_since_last_seal(log).problems
+        assert [(p.chain, p.seq, p.code) for p in problems] == [(chain, seq - 1, "entry_altered")]
+        assert not verify_log(log).ok
+
+
+def test_incremental_verification_finds_a_deleted_newest_entry(two_connections):
+    from partnership_cms.audit.verify import verify_since_last_seal
+
+    (tm, conn), _ = two_connections
+    log = sealed_then_more(conn, tm)
+    chain = "/proposals/ks-2026-1"
+    with tm:  # the newest entry and every index key of it, the head left as it was
+        seq, _hash = log.heads[chain]
+        newest = log.get(chain, seq)
+        key = (newest["time"], chain, seq)
+        del log.entries[(chain, seq)]
+        del log.time_shards[shard_of(chain)][key]
+        del log.actors["clerk"][key]
+    with tm:
+        problems = verify_since_last_seal(log).problems
+        assert [(p.chain, p.seq, p.code) for p in problems] == [(chain, seq - 1, "head_mismatch")]
+
+
+def test_an_index_that_disagrees_with_the_entries_is_checked_from_the_entries(two_connections):
+    """The seals' digests come from the hashes the time index carries; a sealed
+    entry rewritten with a new hash (and its head), the index left alone, must
+    still break the seal: the tie between index and entries sends the seals
+    back to the entries' own hashes."""
+    (tm, conn), _ = two_connections
+    chain = "/proposals/ks-2026-3"
+    with tm:
+        log = conn.root()["log"]
+        log.seal("cron")
+    with tm:
+        seq, _hash = log.heads[chain]
+        forged = dict(log.get(chain, seq), actor="director")
+        forged["hash"] = entry_hash(forged)
+        log.entries[(chain, seq)] = StoredEntry.of(forged)
+        log.heads[chain] = (seq, forged["hash"])
+    with tm:
+        result = verify_log(log)
+        assert [(p.chain, p.code) for p in result.problems] == [("@seals", "sealed_entries_changed")]
+        assert result.problems[0].params["chains"] == [chain]

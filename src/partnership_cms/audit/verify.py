@@ -151,14 +151,23 @@ def verify_steps(log):
 def _decoded(stored):
     """``(entry dict, the hash it stores, the hash its content has)`` of what ``entries`` holds."""
     if type(stored) is StoredEntry:
-        return json.loads(stored.raw), stored.hash, hashlib.sha256(stored.raw).hexdigest()
+        raw = stored[0]
+        try:  # canonical JSON has no whitespace: the scanner alone reads it
+            entry = _scan(raw.decode("utf-8"), 0)[0]
+        except (ValueError, StopIteration):  # bytes changed behind the app's back: not JSON
+            entry = {}
+        return entry if isinstance(entry, dict) else {}, stored[1], _sha256(raw).hexdigest()
     entry = entry_data(stored)  # an older record, or one put there behind the app's back
     return entry, entry.get("hash"), entry_hash(entry)
 
 
+_scan = json.JSONDecoder().scan_once
+_sha256 = hashlib.sha256
+
+
 def _tie(tie, seq, time, hash_):
-    """The running digest of one chain's (seq, time, hash), in time order."""
-    return hashlib.sha256(tie + f"{seq}\x00{time}\x00{hash_}".encode()).digest()
+    """Add one entry's (seq, time, hash) to its chain's tie digest (a hashlib object), in time order."""
+    tie.update(f"{seq}\x00{time}\x00{hash_}".encode())
 
 
 class _ChainCheck:
@@ -171,7 +180,7 @@ class _ChainCheck:
 
     def start(self, chain, expected_seq=0, prev=GENESIS, prev_time=None):
         self.chain, self.expected_seq, self.prev, self.prev_time = chain, expected_seq, prev, prev_time
-        self.tie, self.last_time, self.ordered = b"", "", True
+        self.tie, self.last_time, self.ordered = _sha256(), "", True
 
     def check(self, chain, seq, stored):
         problems = self.result.problems
@@ -194,7 +203,7 @@ class _ChainCheck:
         if str(time) < self.last_time:
             self.ordered = False  # a clock set back: the index holds this chain in another order
         self.last_time = str(time)
-        self.tie = _tie(self.tie, seq, time, stored_hash)
+        _tie(self.tie, seq, time, stored_hash)
         self.prev, self.prev_time = stored_hash, time
 
     def close(self):
@@ -205,10 +214,10 @@ class _ChainCheck:
             self.result.problems.append(Problem("", self.chain, self.expected_seq, "head_mismatch",
                                                 at=self.prev_time))
         if not self.ordered:
-            self.tie = b""
+            self.tie = _sha256()
             for time, seq, hash_ in sorted(_tie_items(self.log, self.chain)):
-                self.tie = _tie(self.tie, seq, time, hash_)
-        self.ties[self.chain] = self.tie
+                _tie(self.tie, seq, time, hash_)
+        self.ties[self.chain] = self.tie.digest()
         self.chain = None
 
 
@@ -377,12 +386,14 @@ def indexed_sealed_state(log, seals, release=_nothing, progress=_nothing):
 
     def hash_at(key, value):
         hash_ = index_hash(value)
-        chain = key[1]
-        ties[chain] = _tie(ties.get(chain, b""), key[2], key[0], hash_)
+        tie = ties.get(key[1])
+        if tie is None:
+            tie = ties[key[1]] = _sha256()
+        _tie(tie, key[2], key[0], hash_)
         return hash_ if hash_ is not None else "missing"
 
     state, _count = _seal_pass(log, seals, hash_at, release, progress, until=None)
-    return state, ties
+    return state, {chain: tie.digest() for chain, tie in ties.items()}
 
 
 def _seal_pass(log, seals, hash_at, release, progress, until=""):
