@@ -161,7 +161,8 @@ def _decoded(stored):
     return entry, entry.get("hash"), entry_hash(entry)
 
 
-_scan = json.JSONDecoder().scan_once
+# The decoder's C scanner (set in its __init__, unknown to the type stubs).
+_scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 _sha256 = hashlib.sha256
 
 
