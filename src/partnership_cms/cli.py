@@ -22,7 +22,7 @@ from tqdm import tqdm
 from ZODB.POSException import ConflictError
 
 from . import evolve as evolve_module
-from .audit import get_log, verify_all
+from .audit import get_log, verify_all, verify_recent, verify_steps
 from .audit.checkpoint import KEY_VARIABLE, CheckpointError, check_checkpoint, make_checkpoint
 from .audit.verify import Problem
 from .catalog.check import check_catalog, content_objects
@@ -127,7 +127,14 @@ def cmd_audit_verify(args):
             raise SystemExit(f"Cannot read the checkpoint: {e}") from None
     registry = _registry(args.ini, check=True, read_only=True)
     with app_request(registry) as request:
-        result = verify_all(request.root)
+        if args.since_last_seal:
+            result = verify_recent(request.root)
+        else:
+            # A bar on a terminal only (disable=None), on stderr beside the readable lines.
+            total = verify_steps(get_log(request.root))
+            with tqdm(total=total, desc="Verifierar", unit=" steg", file=sys.stderr, disable=None,
+                      mininterval=1) as bar:
+                result = verify_all(request.root, progress=bar.update)
         if checkpoint is not None:
             try:
                 result.problems += check_checkpoint(get_log(request.root), checkpoint,
@@ -142,7 +149,8 @@ def cmd_audit_verify(args):
 def verification_text(result, checked=False):
     """The result in a few lines a person reads: a summary, then each problem, earliest first."""
     counts = (f"{result.entries} entries, {result.chains} chains, {result.objects} objects, "
-              f"{result.seals} seals" + (", checked against the checkpoint" if checked else ""))
+              f"{result.seals} seals" + (", checked against the checkpoint" if checked else "")
+              + (f", written since seal {result.since_seal}" if result.since_seal else ""))
     if result.ok:
         return f"The audit trail is intact ({counts})."
     lines = [f"The audit trail is broken: {len(result.problems)} problems ({counts}). Earliest first:"]
@@ -362,6 +370,9 @@ def build_parser():
     p.add_argument("ini")
     p.add_argument("--checkpoint", metavar="FILE",
                    help="also check that the trail holds this checkpoint's seal (key in PCMS_CHECKPOINT_KEY)")
+    p.add_argument("--since-last-seal", action="store_true",
+                   help="check only what was written after the last seal (the seals' digests "
+                        "are left to the full verification)")
     p.set_defaults(func=cmd_audit_verify)
 
     p = sub.add_parser("audit-seal", help="seal all audit entries so far into the global chain")
