@@ -28,7 +28,8 @@ from ..bodies import get_bodies, membership
 from ..content.models import Content, Root
 from ..errors import ServiceError
 from ..i18n import translate
-from ..meetings import ACTS, perform_act, summary
+from ..meetings import ACTS, perform_act, readable_agenda, summary
+from ..meetings.confidential import case_is_confidential
 from ..meetings.services import CONTINUE, serving_on
 from ..security.permissions import VIEW
 from ..security.policy import roles_in_context, search_principals
@@ -70,9 +71,12 @@ DONE = {
     "close_vote": _("Voteringen är avslutad."),
     "decide": _("Beslutet är fattat."),
     "reserve": _("Din reservation är anmäld."),
+    "note": _("Din protokollsanteckning är anmäld."),
+    "confidential": _("Sekretessmarkeringen är ändrad."),
 }
 INT_FIELDS = ("item", "motion")  # sent as numbers; anything else is passed on for the service to refuse
-BOOLEAN_FIELDS = ("minority",)
+BOOLEAN_FIELDS = {"1": True, "0": False}  # a checkbox or a hidden field; anything else goes on to be refused
+BOOLEAN_NAMES = ("minority", "confidential")
 
 
 class TypeNamePredicate:
@@ -123,7 +127,7 @@ def open_votes_for(request, meeting, login):
         return []
     body = body_of(request, meeting)
     waiting = []
-    for item in meeting.data.get("agenda") or ():
+    for item in readable_agenda(request, meeting):
         for vote in item.get("votes") or ():
             if vote["open"] and login in serving_on(meeting, body, item, request.root) and \
                     not any(b["member"] == login for b in vote["ballots"]):
@@ -247,8 +251,13 @@ class MeetingPage(DocumentPage):
         return self.request.localizer.translate(message)
 
     # -- the agenda -------------------------------------------------------------------
+    @reify
+    def readable(self):
+        # The one place the pages read the agenda: a confidential item only whole to those who may read it.
+        return readable_agenda(self.request, self.context)
+
     def agenda(self):
-        return list(self.context.data.get("agenda") or ())
+        return list(self.readable)
 
     def items(self):
         """Each agenda item as what the agenda shows."""
@@ -263,7 +272,10 @@ class MeetingPage(DocumentPage):
                 "url": self.request.resource_url(self.context, "item", str(item["item"])),
                 "case": case, "documents": self.documents_of(item) if case else [],
                 "decision": self.link(item.get("decision")) if item.get("decision") else None,
-                "vote_open": any(v["open"] for v in item.get("votes") or ())}
+                "vote_open": any(v["open"] for v in item.get("votes") or ()),
+                "confidential": bool(item.get("confidential")), "hidden": bool(item.get("hidden")),
+                # The case's own mark rules: the clerk cannot lift it from the agenda.
+                "case_confidential": case_is_confidential(self.request.root, item)}
 
     def documents_of(self, item):
         """(url, label) of a case's documents: its files (bilagor) and linked documents."""
@@ -298,6 +310,10 @@ class MeetingPage(DocumentPage):
     def may_change_agenda(self):
         return self.is_clerk and self.state in ("planned", "convened")
 
+    @property
+    def may_mark_confidential(self):
+        return self.is_clerk and self.state in ("planned", "convened", "open")
+
     def candidates(self):
         """(path, label) of the cases that stand before the body and are not on the agenda yet."""
         if self.body.agenda_state is None:
@@ -321,13 +337,24 @@ class MeetingPage(DocumentPage):
         return [(s, self.name_of(s)) for s in self.seats["substitutes"]]
 
     def attendance(self):
-        """Each seat after the roll call: (member, present, the substitute serving in it or None)."""
+        """Each seat after the roll call: its member, present or not, the substitute serving in it."""
         present = {a["member"] for a in self.context.data.get("attendance") or () if a["status"] == "present"}
-        serving = self.live["serving"]
-        in_seat = {seat: login for login, seat in serving.items() if login != seat}
-        return [{"member": self.name_of(m), "present": m in present,
+        in_seat = {s["for"]: s["substitute"] for s in self.context.data.get("substitutions") or ()}
+        return [{"login": m, "member": self.name_of(m), "present": m in present,
+                 "substitute_login": in_seat.get(m),
                  "substitute": self.name_of(in_seat[m]) if m in in_seat else None}
                 for m in self.seats["members"]]
+
+    @property
+    def may_change_attendance(self):
+        """After the roll call the clerk or the chair records arrivals, departures and substitutes."""
+        return self.state == "open" and bool(self.context.data.get("roll_called")) and (
+            self.is_clerk or self.presides)
+
+    def free_substitutes(self):
+        """(login, name) of the substitutes not serving in a seat now."""
+        taken = {s["substitute"] for s in self.context.data.get("substitutions") or ()}
+        return [(s, self.name_of(s)) for s in self.seats["substitutes"] if s not in taken]
 
     @property
     def serving_count(self):
@@ -370,8 +397,8 @@ def act_body(page, name):
             continue
         if key in INT_FIELDS:
             body[key] = int(value) if value.strip().isdigit() else value
-        elif key in BOOLEAN_FIELDS:
-            body[key] = value == "1"
+        elif key in BOOLEAN_NAMES:
+            body[key] = BOOLEAN_FIELDS.get(value, value)
         elif value.strip() or key in ("text", "reason"):
             body[key] = value
     if name == "roll_call":
