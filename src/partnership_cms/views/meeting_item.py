@@ -18,6 +18,7 @@ from ..security.permissions import VIEW
 from .base import _
 from .errors import TEMPLATE as ERROR_TEMPLATE
 from .errors import error_page
+from .meeting_forms import VOTE_TITLES, perform
 from .meetings import (
     CONTINUE_TITLE,
     MEETING_TYPE,
@@ -25,9 +26,7 @@ from .meetings import (
     POLL_SECONDS,
     STATUS_TITLES,
     TEMPLATES,
-    VOTE_TITLES,
     MeetingPage,
-    perform,
 )
 
 
