@@ -227,7 +227,7 @@ class ItemView(MeetingPage):
             self.request.override_renderer = TEMPLATES + "meeting_live.pt"
         elif len(self.request.subpath) != 1:
             raise HTTPNotFound()
-        if self.item.get("hidden"):  # a missing item is a 404 before anything renders
+        if self.item.get("hidden"):  # (a missing item is a 404 already, before anything renders)
             return self.refuse_hidden()
         return {"page": self}
 
