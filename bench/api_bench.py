@@ -21,8 +21,15 @@ What it does (``make bench`` runs it with the defaults):
    (``bench/baseline_app.py``) the same way; the summary prints each of our
    figures as a ratio to the matching bare figure, next to its target.
 
+5. Then the anslagstavla scenario (``anslag_bench.py``): the anonymous
+   ``/anslagstavla`` page and a 30-paragraph protocol's PDF/A, on a database
+   of its own with 10,000 cases and 200 posted protocols; prints requests per
+   second and p95 as ratios to the bare page measured right before it.
+
 Options: ``--sizes 1000,10000``, ``--seconds N`` per scenario, ``--quick``
-(a smoke run: 200 then 1,000 proposals, short scenarios), ``--keep`` (keep
+(a smoke run: 200 then 1,000 proposals, short scenarios), ``--anslag-only`` (the bare baseline and the
+anslagstavla scenario), ``--no-anslag``, ``--cases N`` and ``--protocols N``
+(its database; ``--quick``: 1,000 and 20), ``--keep`` (keep
 the temporary folder). Everything listens on 127.0.0.1 only; every server
 process is stopped in a ``finally``.
 
@@ -43,6 +50,7 @@ import sys
 import tempfile
 import threading
 
+import anslag_bench
 from dataset import OurDatabase, proposal_payload
 from harness import (
     THREADS,
@@ -254,6 +262,31 @@ def report(ours, base, sizes):
                   f"req/s {rps:.2f} x")
 
 
+def run_anslag(folder, args, log_dir, base_fs):
+    """The anslagstavla scenario with the bare baseline right before it: (figures, bare figures or None)."""
+    db = anslag_bench.AnslagDatabase(folder, cases=args.cases, protocols=args.protocols)
+    took = db.create()
+    size_mb = os.path.getsize(db.data_fs) / 2**20
+    print(f"\n== anslagstavla: {db.counts['cases']} cases, {db.counts['protocols']} posted protocols "
+          f"({took:.1f} s to build; Data.fs {size_mb:.0f} MB, {db.counts['audit entries']} audit entries; "
+          f"{db.finalized} older protocols laga kraft by finalize, each with its decisions) ==", flush=True)
+    base = None
+    if base_fs:
+        print("  bare Pyramid + ZODB just before:", flush=True)
+        base = run_baseline(base_fs, args, log_dir)
+    figures = anslag_bench.run(db, args.seconds, log_dir)
+    figures["counts"] = db.counts
+    return figures, base
+
+
+def report_anslag(figures, base, header):
+    if header:
+        print("\n=== Summary ===")
+    counts = figures["counts"]
+    print(f"\n-- anslagstavla, anonymous ({counts['cases']} cases, {counts['protocols']} protocols) --")
+    anslag_bench.report(figures, base)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default=None, help="proposals per round, e.g. 1000,10000")
@@ -265,7 +298,20 @@ def main(argv=None):
                         help="smoke run: 200,1000 proposals, 2 s scenarios")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument("--no-baseline", action="store_true", help="skip the bare Pyramid+ZODB app")
+    parser.add_argument("--anslag-only", action="store_true",
+                        help="only the bare baseline and the anslagstavla scenario")
+    parser.add_argument("--no-anslag", action="store_true", help="skip the anslagstavla scenario")
+    parser.add_argument("--cases", type=int, default=None,
+                        help="cases in the anslagstavla database (default 10000, --quick 1000)")
+    parser.add_argument("--protocols", type=int, default=None,
+                        help="posted protocols in it (default 200, --quick 20)")
     args = parser.parse_args(argv)
+    if args.anslag_only and args.no_anslag:
+        parser.error("--anslag-only and --no-anslag exclude each other")
+    if args.cases is None:
+        args.cases = 1000 if args.quick else anslag_bench.CASES
+    if args.protocols is None:
+        args.protocols = 20 if args.quick else anslag_bench.PROTOCOLS
     sizes = args.sizes or ("200,1000" if args.quick else "1000,10000")
     sizes = [int(s) for s in sizes.split(",")]
     if sizes != sorted(sizes):
@@ -286,12 +332,13 @@ def main(argv=None):
           f"keep-alive; {args.seconds:g} s per scenario", flush=True)
     print("The bare app runs right before each round, so that each ratio compares figures "
           "taken minutes apart (other processes on the machine change the load).", flush=True)
-    ours, base = {}, {}
+    ours, base, anslag = {}, {}, None
     try:
         base_fs = None if args.no_baseline else build_baseline(folder)
         db = OurDatabase(folder)
-        db.create()
-        for size in sizes:
+        if not args.anslag_only:
+            db.create()
+        for size in ([] if args.anslag_only else sizes):
             took = db.grow(size)
             total, by_state, entries = db.counts()
             size_mb = os.path.getsize(db.data_fs) / 2**20
@@ -305,7 +352,12 @@ def main(argv=None):
             figures = run_ours(db, size, args, log_dir)
             figures["proposals"] = total
             ours[size] = figures
-        report(ours, base, sizes)
+        if not args.no_anslag:
+            anslag = run_anslag(folder, args, log_dir, base_fs)
+        if ours:
+            report(ours, base, sizes)
+        if anslag is not None:
+            report_anslag(*anslag, header=not ours)
     finally:
         if args.keep:
             print(f"\nkept {folder}")
