@@ -389,6 +389,7 @@ def test_done_messages_must_name_a_transition(tmp_path):
     config.include("partnership_cms.schema")
     config.load_schemas(str(folder))
     config.include("partnership_cms.workflow")
+    config.include("partnership_cms.notices")  # the protocol's posting steps
     config.load_workflows(os.path.join(PROJECT, "workflows"))
     config.commit()
     with pytest.raises(SchemaError, match="proposal.yaml: key 'done_messages': no transition sumbit"):

@@ -18,6 +18,7 @@ from pyramid.view import view_config
 from ..audit import get_log
 from ..content.models import Content
 from ..i18n import translate
+from ..meetings import MEETING_TYPE, readable_agenda
 from ..schema import get_schemas
 from ..schema.loader import to_json_value
 from ..security.permissions import EDIT, VIEW
@@ -66,9 +67,14 @@ class DocumentPage(BaseView):
         wanted = self.request.params.get("version", "")
         return next((v for v in self.context.versions if str(v["version"]) == wanted), None)
 
-    @property
+    @reify
     def data(self):
-        return self.version["data"] if self.version else self.context.data
+        if self.version:
+            return self.version["data"]
+        if self.context.type_name == MEETING_TYPE and self.context.data.get("agenda"):
+            # Confidential items only to the body's members (meetings/confidential.py).
+            return dict(self.context.data, agenda=readable_agenda(self.request, self.context))
+        return self.context.data
 
     @property
     def macros(self):
