@@ -21,16 +21,24 @@ What it does (``make bench`` runs it with the defaults):
    (``bench/baseline_app.py``) the same way; the summary prints each of our
    figures as a ratio to the matching bare figure, next to its target.
 
-5. Last, the cast-vote scenario (``vote_bench.py``): the 61 members of a
+5. Then the cast-vote scenario (``vote_bench.py``): the 61 members of a
    large KF vote at the same instant on one item, round after round, on a
    database of its own; prints votes/second and p95 as a ratio to the bare
    commit measured right before it.
 
+6. Last, the anslagstavla scenario (``anslag_bench.py``): the anonymous
+   ``/anslagstavla`` page and a 30-paragraph protocol's PDF/A, on a database
+   of its own with 10,000 cases and 200 posted protocols; prints requests per
+   second and p95 as ratios to the bare page measured right before it.
+
 Options: ``--sizes 1000,10000``, ``--seconds N`` per scenario, ``--quick``
-(a smoke run: 200 then 1,000 proposals, short scenarios, 3 vote rounds),
-``--vote-rounds N`` (default 10), ``--members N`` (default 61),
-``--votes-only`` (the bare baseline and the vote scenario, no proposal
-rounds), ``--no-votes``, ``--keep`` (keep the temporary folder). Everything listens on 127.0.0.1 only; every server
+(a smoke run: 200 then 1,000 proposals, short scenarios, 3 vote rounds,
+1,000 cases and 20 protocols), ``--vote-rounds N`` (default 10), ``--members N``
+(default 61), ``--votes-only`` (the bare baseline and the vote scenario, no
+proposal rounds), ``--no-votes``, ``--anslag-only`` (the bare baseline and the
+anslagstavla scenario; with ``--votes-only``, both), ``--no-anslag``,
+``--cases N`` and ``--protocols N`` (the anslagstavla database), ``--keep``
+(keep the temporary folder). Everything listens on 127.0.0.1 only; every server
 process is stopped in a ``finally``.
 
 This file holds the scenarios and the summary; serving, the client threads,
@@ -50,6 +58,7 @@ import sys
 import tempfile
 import threading
 
+import anslag_bench
 import vote_bench
 from dataset import OurDatabase, proposal_payload
 from harness import (
@@ -276,6 +285,31 @@ def run_votes(folder, args, log_dir, base_fs):
     return vote_bench.run(db, args.vote_rounds, log_dir), base
 
 
+def run_anslag(folder, args, log_dir, base_fs):
+    """The anslagstavla scenario with the bare baseline right before it: (figures, bare figures or None)."""
+    db = anslag_bench.AnslagDatabase(folder, cases=args.cases, protocols=args.protocols)
+    took = db.create()
+    size_mb = os.path.getsize(db.data_fs) / 2**20
+    print(f"\n== anslagstavla: {db.counts['cases']} cases, {db.counts['protocols']} posted protocols "
+          f"({took:.1f} s to build; Data.fs {size_mb:.0f} MB, {db.counts['audit entries']} audit entries; "
+          f"{db.finalized} older protocols laga kraft by finalize, each with its decisions) ==", flush=True)
+    base = None
+    if base_fs:
+        print("  bare Pyramid + ZODB just before:", flush=True)
+        base = run_baseline(base_fs, args, log_dir)
+    figures = anslag_bench.run(db, args.seconds, log_dir)
+    figures["counts"] = db.counts
+    return figures, base
+
+
+def report_anslag(figures, base, header):
+    if header:
+        print("\n=== Summary ===")
+    counts = figures["counts"]
+    print(f"\n-- anslagstavla, anonymous ({counts['cases']} cases, {counts['protocols']} protocols) --")
+    anslag_bench.report(figures, base)
+
+
 def report_votes(r, base, header):
     """The cast-vote figures, as ratios to the bare commit measured right before them."""
     if header:
@@ -307,11 +341,24 @@ def main(argv=None):
     parser.add_argument("--votes-only", action="store_true",
                         help="only the bare baseline and the cast-vote scenario")
     parser.add_argument("--no-votes", action="store_true", help="skip the cast-vote scenario")
+    parser.add_argument("--anslag-only", action="store_true",
+                        help="only the bare baseline and the anslagstavla scenario")
+    parser.add_argument("--no-anslag", action="store_true", help="skip the anslagstavla scenario")
+    parser.add_argument("--cases", type=int, default=None,
+                        help="cases in the anslagstavla database (default 10000, --quick 1000)")
+    parser.add_argument("--protocols", type=int, default=None,
+                        help="posted protocols in it (default 200, --quick 20)")
     args = parser.parse_args(argv)
     if args.votes_only and args.no_votes:
         parser.error("--votes-only and --no-votes exclude each other")
     if args.vote_rounds is None:
         args.vote_rounds = 3 if args.quick else 10
+    if args.anslag_only and args.no_anslag:
+        parser.error("--anslag-only and --no-anslag exclude each other")
+    if args.cases is None:
+        args.cases = 1000 if args.quick else anslag_bench.CASES
+    if args.protocols is None:
+        args.protocols = 20 if args.quick else anslag_bench.PROTOCOLS
     sizes = args.sizes or ("200,1000" if args.quick else "1000,10000")
     sizes = [int(s) for s in sizes.split(",")]
     if sizes != sorted(sizes):
@@ -332,13 +379,14 @@ def main(argv=None):
           f"keep-alive; {args.seconds:g} s per scenario", flush=True)
     print("The bare app runs right before each round, so that each ratio compares figures "
           "taken minutes apart (other processes on the machine change the load).", flush=True)
-    ours, base, votes = {}, {}, None
+    ours, base, votes, anslag = {}, {}, None, None
+    only = args.votes_only or args.anslag_only  # no proposal rounds
     try:
         base_fs = None if args.no_baseline else build_baseline(folder)
         db = OurDatabase(folder)
-        if not args.votes_only:
+        if not only:
             db.create()
-        for size in ([] if args.votes_only else sizes):
+        for size in ([] if only else sizes):
             took = db.grow(size)
             total, by_state, entries = db.counts()
             size_mb = os.path.getsize(db.data_fs) / 2**20
@@ -352,12 +400,16 @@ def main(argv=None):
             figures = run_ours(db, size, args, log_dir)
             figures["proposals"] = total
             ours[size] = figures
-        if not args.no_votes:
+        if not args.no_votes and (args.votes_only or not only):
             votes = run_votes(folder, args, log_dir, base_fs)
+        if not args.no_anslag and (args.anslag_only or not only):
+            anslag = run_anslag(folder, args, log_dir, base_fs)
         if ours:
             report(ours, base, sizes)
         if votes is not None:
             report_votes(*votes, header=not ours)
+        if anslag is not None:
+            report_anslag(*anslag, header=not ours and votes is None)
     finally:
         if args.keep:
             print(f"\nkept {folder}")

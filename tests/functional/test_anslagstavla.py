@@ -14,7 +14,7 @@ import pytest
 import transaction
 import webtest
 
-from conftest import REAL_BODIES, Api, make_app, make_settings, write_ini
+from conftest import REAL_BODIES, Api, browse, make_app, make_settings, write_ini
 from partnership_cms import cli, configure, dates
 
 from .test_meetings import KS_SEATS, act, local, trail
@@ -218,6 +218,31 @@ def test_dispatch_records_each_recipient_with_date_and_channel(api, clock, seed_
     assert all(len(r["extract_sha256"]) == 64 for r in records)
     entries = trail(api, protocol, "dispatch")
     assert len(entries) == 1 and entries[0]["details"]["dispatches"] == records
+
+
+def test_the_protocol_page_links_its_pdf_and_for_the_clerk_the_dispatch_form(api, clock, seed_url):
+    protocol = justified_protocol(api, clock, seed_url)
+    clerk_page = browse(api.app, "clerk").get(protocol)
+    files = clerk_page.html.find("ul", class_="protocol-files")
+    hrefs = [a["href"] for a in files.find_all("a")]
+    assert hrefs == [f"http://localhost{protocol}/protocol.pdf", f"http://localhost{protocol}/dispatch"]
+    assert clerk_page.click(href="/protocol.pdf").content_type == "application/pdf"
+    assert "Expediera" in clerk_page.click(href="/dispatch$").text
+    # A member, and the public once it is justerat, get the PDF but not the dispatch form.
+    for browser in (browse(api.app, "ks_member"), webtest.TestApp(api.app)):
+        files = browser.get(protocol).html.find("ul", class_="protocol-files")
+        assert [a["href"] for a in files.find_all("a")] == [f"http://localhost{protocol}/protocol.pdf"]
+
+
+def test_the_start_page_names_the_kommun_of_the_setting(tmp_path):
+    app = board_app(tmp_path, **{"partnership_cms.kommun_name": "Botkyrka kommun"})
+    try:
+        page = webtest.TestApp(app).get("/")
+        assert page.html.find("h1").get_text(" ", strip=True) == "Ärenden och beslut i Botkyrka kommun"
+        assert "Huddinge" not in page.html.find("main").get_text()
+    finally:
+        app.registry._zodb_databases[""].close()
+        transaction.manager.free = None
 
 
 

@@ -10,9 +10,10 @@ from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 
 from ..content.models import Content
+from ..notices.dispatch import DISPATCHABLE
 from ..protocols import PROTOCOL_TYPE, correct, protocol_html, sign, status
 from ..protocols.services import HEADER_WORDING, ITEM_WORDING, VOIDED
-from ..security.permissions import VIEW
+from ..security.permissions import DISPATCH, VIEW
 from ..security.policy import roles_in_context
 from .base import BaseView, _
 
@@ -60,6 +61,17 @@ class ProtocolSection:
     @property
     def correct_url(self):
         return self.request.resource_url(self.context, "correct")
+
+    @property
+    def pdf_url(self):
+        return self.request.resource_url(self.context, "protocol.pdf")
+
+    @property
+    def dispatch_url(self):
+        """The expediering form, for whoever may dispatch once the protocol is justerat; else None."""
+        if self.context.state in DISPATCHABLE and self.request.has_permission(DISPATCH, self.context):
+            return self.request.resource_url(self.context, "dispatch")
+        return None
 
 
 def protocol_section(page):
