@@ -4,7 +4,7 @@ import re
 
 import pypdf
 
-from partnership_cms.documents.pdf import PDF_VARIANT, StaticOnlyFetcher, render_pdf
+from partnership_cms.documents.pdf import CACHE, PDF_VARIANT, PdfCache, StaticOnlyFetcher, render_pdf
 
 PAGE = """<!DOCTYPE html><html lang="sv"><head><meta charset="utf-8">
 <title>Protokoll KS 2026-03-02</title><meta name="author" content="Huddinge kommun"></head>
@@ -70,3 +70,26 @@ def test_the_fetcher_serves_a_static_file_and_refuses_a_way_out():
         except ValueError:
             continue
         raise AssertionError(f"{url} was fetched")
+
+
+def test_the_same_html_gives_the_pdf_made_before_and_changed_html_a_new_one():
+    CACHE.clear()
+    page = PAGE.format(more="<p>Paragraf 1: bifall.</p>")
+    first = render_pdf(page)
+    assert render_pdf(page) is first  # laid out once
+    corrected = render_pdf(page.replace("bifall", "avslag"))
+    assert corrected is not first
+    assert "Paragraf 1: avslag." in text_of(corrected)[1]
+    assert "Paragraf 1: bifall." in text_of(render_pdf(page))[1]
+
+
+def test_the_cache_keeps_the_most_recently_used_within_its_bytes():
+    cache = PdfCache(max_bytes=100)
+    for name in ("a", "b"):
+        cache.put((name,), name.encode() * 40)
+    assert cache.get(("a",)) is not None  # now the most recently used
+    cache.put(("c",), b"c" * 40)
+    assert cache.get(("b",)) is None
+    assert cache.get(("a",)) == b"a" * 40 and cache.get(("c",)) == b"c" * 40
+    cache.put(("huge",), b"x" * 101)  # larger than the whole cache: not kept, nothing dropped
+    assert cache.get(("huge",)) is None and cache.get(("a",)) is not None

@@ -10,11 +10,19 @@ embedded by WeasyPrint as PDF/A requires.
 WeasyPrint would fetch any URL a page names (a stylesheet, an image);
 ``StaticOnlyFetcher`` serves our own static files from disk and refuses
 everything else, so rendering never makes a network request.
+
+A 30-paragraph protocol takes seconds of CPU to lay out, and anyone may ask
+for a posted one; ``render_pdf`` keeps the last PDFs it made (``PdfCache``)
+keyed by the SHA-256 of their HTML, so a PDF is laid out again only when its
+text changed (a correction, a signature, the anslagsbevis) or it fell out.
 """
 from __future__ import annotations
 
+import hashlib
 import mimetypes
 import os
+import threading
+from collections import OrderedDict
 from urllib.parse import unquote, urlsplit
 
 from weasyprint import CSS, HTML
@@ -67,13 +75,61 @@ class StaticOnlyFetcher(URLFetcher):
         return path
 
 
+class PdfCache:
+    """The most recently used PDFs of one process, at most ``max_bytes`` in all."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self._pdfs: OrderedDict[tuple, bytes] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()  # waitress serves from several threads
+
+    def get(self, key: tuple) -> bytes | None:
+        with self._lock:
+            pdf = self._pdfs.get(key)
+            if pdf is not None:
+                self._pdfs.move_to_end(key)
+            return pdf
+
+    def put(self, key: tuple, pdf: bytes) -> None:
+        if len(pdf) > self.max_bytes:
+            return
+        with self._lock:
+            if key in self._pdfs:
+                return
+            self._pdfs[key] = pdf
+            self._size += len(pdf)
+            while self._size > self.max_bytes:
+                _key, dropped = self._pdfs.popitem(last=False)
+                self._size -= len(dropped)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pdfs.clear()
+            self._size = 0
+
+
+CACHE = PdfCache(max_bytes=64 * 1024 * 1024)
+
+
 def render_pdf(html: str, static_url: str | None = None, stylesheet: str = PRINT_CSS,
                fetcher: StaticOnlyFetcher | None = None) -> bytes:
     """The PDF/A-2u bytes of ``html`` (a whole page, ``<html lang="sv">`` with its
     ``<title>`` and ``<meta name="author">``, which become the PDF's metadata),
     laid out with the print ``stylesheet``. ``static_url`` is where the page's
-    links to our static files begin (``request.static_url`` of the folder)."""
-    fetcher = fetcher or StaticOnlyFetcher(static_url)
+    links to our static files begin (``request.static_url`` of the folder).
+    The same HTML gives the PDF made before (``CACHE``), unless a ``fetcher`` is given."""
+    if fetcher is not None:
+        return _layout(html, static_url, stylesheet, fetcher)
+    key = (hashlib.sha256(html.encode("utf-8")).digest(), static_url, stylesheet)
+    pdf = CACHE.get(key)
+    if pdf is None:
+        pdf = _layout(html, static_url, stylesheet, StaticOnlyFetcher(static_url))
+        CACHE.put(key, pdf)
+    return pdf
+
+
+def _layout(html: str, static_url: str | None, stylesheet: str, fetcher: StaticOnlyFetcher) -> bytes:
     document = HTML(string=html, base_url=static_url or STATIC_DIR + os.sep, url_fetcher=fetcher)
     css = CSS(filename=stylesheet, url_fetcher=fetcher)
     pdf = document.write_pdf(stylesheets=[css], pdf_variant=PDF_VARIANT, uncompressed_pdf=False)
