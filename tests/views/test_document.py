@@ -99,7 +99,7 @@ def test_propose_to_kf_with_meeting_date_and_votes(app, api, seed_url):
     page = res.follow()
     assert "Åtgärden ”Föreslå kommunfullmäktige” är utförd." in page.text
     assert "Läge:</span> Kommunfullmäktige" in page.text
-    decision_link = page.html.find("a", href=re.compile(r"/decisions/ks-2026-\d+/$"))
+    decision_link = page.html.find("a", href=re.compile(r"/decisions/ks-2026-p\d+/$"))
     assert decision_link is not None and "KS § 1" in decision_link.text
 
     decision = browser.get(decision_link["href"])

@@ -6,4 +6,5 @@ def includeme(config):
     config.scan(".meetings")
     config.scan(".seal")
     config.scan(".attachments")
+    config.scan(".moved")
     config.scan(".errors")

@@ -134,6 +134,16 @@ def summarise(page, entry):
         if action == "attachment_added":
             return [t(_("Filen ${filename} laddades upp (SHA-256 ${sha256})", mapping=mapping))]
         return [t(_("Filen ${filename} togs bort (SHA-256 ${sha256})", mapping=mapping))]
+    if action == "renamed":
+        lines = [t(_("Ny adress ${new} (tidigare ${old})",
+                     mapping={"new": value_text(d.get("to")), "old": value_text(d.get("from"))}))]
+        if d.get("reason"):
+            lines.append(t(_("Anledning: ${reason}", mapping={"reason": value_text(d["reason"])})))
+        return lines
+    if action == "link" and isinstance(d.get("renamed"), dict):
+        return [t(_("Ett kopplat dokument fick ny adress: ${old} → ${new}",
+                    mapping={"old": value_text(d["renamed"].get("from")),
+                             "new": value_text(d["renamed"].get("to"))}))]
     if action == "link":
         paths = ", ".join(map(str, d.values()))
         return [t(_("Kopplat till ${path}", mapping={"path": value_text(paths)}))]
