@@ -194,7 +194,8 @@ def test_a_meeting_agenda_follows_the_rename(tmp_path, seed_url, monkeypatch):
 
 
 def test_an_imported_protocol_is_renamed_and_the_same_file_stays_a_duplicate(app, monkeypatch):
-    extract = open(os.path.join(IMPORT_DATA, "protokoll_ks.txt"), "rb").read()
+    with open(os.path.join(IMPORT_DATA, "protokoll_ks.txt"), "rb") as f:
+        extract = f.read()
     with monkeypatch.context() as m:
         old_style_names(m)
         with app_request(app.registry) as request:
