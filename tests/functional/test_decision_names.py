@@ -71,6 +71,8 @@ def evolved(app, api, seed_url, monkeypatch):
         old_style_names(m)
         old = adopt_and_justify(api, seed_url)
     assert old == "/decisions/ks-2026-1"
+    with stored_root(app_db(app)) as root:  # what step 9 left is sealed: the rename must keep the seal
+        root.audit_log.seal("test")
     assert verify(api)["valid"] is True
     run_evolve_from_step_9(app)
     return old, "/decisions/ks-2026-p1"
@@ -101,7 +103,8 @@ def test_evolve_renames_and_every_reference_follows(app, api, seed_url, evolved)
     # Those that named it say so on their own chains.
     link = api.get("/@audit", user="auditor", object=seed_url, action="link").json["items"][0]
     assert link["details"]["renamed"] == {"from": old, "to": new} and link["details"]["links"] == ["decisions"]
-    assert verify(api)["valid"] is True
+    result = verify(api)
+    assert result["valid"] is True and result["seals"] == 1
     # A later change lands on the same chain, and the trail still verifies.
     api.transition(new, "post", "clerk", posted_on="2026-10-06")
     items = api.get("/@audit", user="auditor", object=new, b_size=100).json["items"]

@@ -60,7 +60,7 @@ def references_to(root, paths):
     refs = References()
     for folder in root.values():
         for obj in folder.values():
-            found: set = set()
+            found = set()
             _mentions(obj.data, paths, found)
             _mentions(obj.links, paths, found)
             for path in found:
