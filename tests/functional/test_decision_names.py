@@ -212,3 +212,14 @@ def test_an_imported_protocol_is_renamed_and_the_same_file_stays_a_duplicate(app
         again, created = import_document(request, extract, "ks-142.txt")
         assert not created and again.__name__ == "ks-2021-p142"
         assert verify_all(request.root).ok
+
+
+def test_the_auditors_page_shows_the_whole_trail_under_the_new_path(api, evolved):
+    old, new = evolved
+    page = api.test.get("/audit", params={"document": new},
+                        headers=dict(HTML, Authorization="Bearer " + api.login("auditor")))
+    rows = [row.get_text(" ", strip=True) for row in page.html.select("main table tbody tr")]
+    assert len(rows) == 3
+    assert "Ny adress" in rows[0] and f"Ny adress {new} (tidigare {old})" in rows[0]
+    # The entries from before the rename name the decision by type and § all the same.
+    assert all("Beslut KS § 1" in row for row in rows)
