@@ -46,6 +46,8 @@ class AuditAction(StrEnum):
     VOTE = "vote"
     DECLARATION = "declaration"  # the chair's: a vote opened or closed, an item decided
     RESERVATION = "reservation"
+    NOTE = "note"  # a protokollsanteckning
+    DISPATCH = "dispatch"  # a protocol's extracts sent to their recipients (notices/dispatch.py)
 
 
 @dataclass(frozen=True)

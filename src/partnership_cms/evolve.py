@@ -15,7 +15,7 @@ from pyramid.request import Request
 from pyramid.traversal import find_resource, resource_path
 
 from .audit import AuditLog
-from .audit.log import TIME_SHARDS, AuditEntry, shard_of
+from .audit.log import TIME_SHARDS, AuditEntry, StoredEntry, entry_data, index_action, index_value, shard_of
 from .catalog import SiteCatalog, indexable, text_digest, text_index
 from .content import APP_KEY, DatabaseNotReady, app_root  # noqa: F401  (DatabaseNotReady: raised here too)
 from .content.models import ContentFolder, Root
@@ -64,7 +64,7 @@ def step_4_audit_log_layout(root, registry):
     log = root.audit_log
     log._p_activate()
     for key, stored in list(log.entries.items()):
-        if not isinstance(stored, AuditEntry):
+        if isinstance(stored, dict):  # (a StoredEntry of step 11 is left alone: run again, still idempotent)
             log.entries[key] = AuditEntry(stored)
     state = log.__dict__
     if "time_shards" not in state:
@@ -193,6 +193,46 @@ def step_10_decision_names(root, registry):
                        reason="Beslut namnges efter organ, år och paragraf (evolve-steg 10).")
 
 
+MIGRATE_BATCH = 10_000  # entries between two savepoints of step 11 (bounded memory)
+
+
+def step_11_audit_entries_as_bytes(root, registry):
+    """Each audit entry stored as the canonical bytes its hash covers, inside the
+    ``entries`` buckets (``StoredEntry``), and each time-index key carrying its
+    entry's hash, so that verification reads ~30 entries per object load and
+    seals read the time index alone (docs/audit.md).
+
+    The bytes are made from each entry as stored, with the hash it stores, so
+    an entry altered before the migration still fails verification; a time
+    key whose entry is gone carries no hash (verification names it). A
+    savepoint every MIGRATE_BATCH entries lets the cache let go of what was
+    rewritten. Idempotent.
+    """
+    log = root.audit_log
+    jar = log._p_jar
+
+    def batch_done(done):
+        if jar is not None and done % MIGRATE_BATCH == 0:
+            jar.transaction_manager.savepoint(optimistic=True)
+            jar.cacheGC()
+
+    done = 0
+    for key in list(log.entries.keys()):
+        stored = log.entries[key]
+        if not isinstance(stored, StoredEntry):
+            log.entries[key] = StoredEntry.of(entry_data(stored))
+        done += 1
+        batch_done(done)
+    for tree in log.time_shards:
+        for key in list(tree.keys()):
+            value = tree[key]
+            if not isinstance(value, tuple):
+                stored = log.entries.get((key[1], key[2]))
+                tree[key] = index_value(index_action(value), stored.hash if stored is not None else None)
+            done += 1
+            batch_done(done)
+
+
 STEPS = [
     (1, step_1_create_structure),
     (2, step_2_add_missing_folders),
@@ -204,6 +244,7 @@ STEPS = [
     (8, step_8_audit_index_actions),
     (9, step_9_swedish_text_index),
     (10, step_10_decision_names),
+    (11, step_11_audit_entries_as_bytes),
 ]
 LATEST = STEPS[-1][0]
 

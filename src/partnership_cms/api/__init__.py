@@ -4,6 +4,7 @@
 def includeme(config):
     config.scan(".views")
     config.scan(".meetings")
+    config.scan(".protocols")
     config.scan(".seal")
     config.scan(".attachments")
     config.scan(".moved")

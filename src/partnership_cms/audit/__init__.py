@@ -8,21 +8,34 @@ from pyramid.traversal import resource_path
 
 from ..events import ContentEvent, ContentRenamed
 from .log import AuditAction, AuditEntry, AuditLog, state_digest, utcnow_iso  # noqa: F401
-from .verify import verify_log  # noqa: F401
+from .verify import verify_log, verify_since_last_seal, verify_steps  # noqa: F401
 
 
-def verify_all(root):
+def verify_all(root, progress=None):
     """Verify the whole trail against every stored content object.
 
     The one place that walks every object: verification must see them all.
     What it reads is turned back into ghosts as it goes (``cacheMinimize``;
     verification only reads), so a server that verifies does not keep the
-    whole trail and every case in memory afterwards.
+    whole trail and every case in memory afterwards. ``progress``: see ``verify_log``.
     """
     content = ((f"/{name}/{obj_name}", obj)
                for name, folder in root.items() for obj_name, obj in folder.items())
     jar = root._p_jar
-    return verify_log(get_log(root), content, release=jar.cacheMinimize if jar is not None else None)
+    return verify_log(get_log(root), content,
+                      release=jar.cacheMinimize if jar is not None else None, progress=progress)
+
+
+def verify_recent(root):
+    """Verify what was written since the last seal (``verify.verify_since_last_seal``),
+    or, before the first seal, everything (``verify_all``)."""
+    def find_object(path):
+        folder, _slash, name = path.strip("/").partition("/")
+        container = root.get(folder)
+        return container.get(name) if container is not None and name and "/" not in name else None
+
+    result = verify_since_last_seal(get_log(root), find_object)
+    return result if result is not None else verify_all(root)
 
 
 def get_log(root):

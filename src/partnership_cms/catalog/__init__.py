@@ -87,7 +87,9 @@ def _text_of(obj):
             for item in value:
                 if isinstance(item, str):
                     parts.append(item)
-                elif isinstance(item, dict):
+                elif isinstance(item, dict) and not item.get("confidential"):
+                    # A confidential entry (a meeting's secret agenda item) stays out of the
+                    # text: the meeting's allowed principals are wider than its readers.
                     parts.extend(v for v in item.values() if isinstance(v, str))
     # The text of uploaded files (a PDF's), extracted once at upload (content/attachments.py).
     attachment_text = getattr(obj, "attachment_text", None)

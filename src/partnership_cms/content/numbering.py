@@ -8,11 +8,11 @@ hand out the same number twice. The counter only moves in a transaction that
 commits, so numbers have no gaps. (Within one process, writes queue anyway:
 ``write_queue.py``.)
 """
-import datetime
 import re
 
 from persistent import Persistent
 
+from .. import dates
 from ..errors import ServiceError
 from ..i18n import _
 from ..settings import DEFAULT_DNR_FORMAT  # noqa: F401  (the format lives with the settings)
@@ -136,7 +136,7 @@ def number_and_name(numbering, settings, root, values, *, name=None, year=None, 
     A ``name`` given by the caller is kept, and then takes no number of a sequence.
     Returns ``({field: number}, name)``.
     """
-    year = year or datetime.date.today().year
+    year = year or dates.today().year
     numbers = {}
     if numbering.kind == "case_number":
         if numbering.field not in values:

@@ -29,6 +29,9 @@ PROBLEMS = {
     "file_changed": _("den lagrade filen ${file} (${filename}) har inte längre den SHA-256 som "
                       "registrerades när den laddades upp (ändrad utanför systemet)"),
     "file_missing": _("den lagrade filen ${file} (${filename}) kan inte läsas"),
+    "signed_content_changed":
+        _("det signerade innehållet ger inte längre den SHA-256 ${sha256} som ${signer} signerade "
+          "${signed_at} (ändrat utanför systemet)"),
     "seal_altered": _("förseglingen är ändrad"),
     "sealed_entries_changed": _("poster som förseglades då har ändrats eller raderats"),
     "checkpoint_signature":

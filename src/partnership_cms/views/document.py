@@ -18,6 +18,7 @@ from pyramid.view import view_config
 from ..audit import get_log
 from ..content.models import Content, Moved
 from ..i18n import translate
+from ..meetings import MEETING_TYPE, readable_agenda
 from ..schema import get_schemas
 from ..schema.loader import to_json_value
 from ..security.permissions import EDIT, VIEW
@@ -25,6 +26,7 @@ from ..workflow import get_workflows
 from ..workflow.deadlines import date_flags
 from .attachments import MACRO_TEMPLATE, files_section
 from .base import BaseView, _
+from .protocol import protocol_section
 
 TEMPLATES = "partnership_cms:templates/"
 # The body of a type whose schema names no template (``document: template:``).
@@ -66,9 +68,14 @@ class DocumentPage(BaseView):
         wanted = self.request.params.get("version", "")
         return next((v for v in self.context.versions if str(v["version"]) == wanted), None)
 
-    @property
+    @reify
     def data(self):
-        return self.version["data"] if self.version else self.context.data
+        if self.version:
+            return self.version["data"]
+        if self.context.type_name == MEETING_TYPE and self.context.data.get("agenda"):
+            # Confidential items only to the body's members (meetings/confidential.py).
+            return dict(self.context.data, agenda=readable_agenda(self.request, self.context))
+        return self.context.data
 
     @property
     def macros(self):
@@ -78,6 +85,11 @@ class DocumentPage(BaseView):
     def files(self):
         """The files (bilagor) section, or None when the type takes no files."""
         return files_section(self)
+
+    @reify
+    def protocol(self):
+        """A protocol's document, justering and forms, or None for other types."""
+        return protocol_section(self)
 
     @property
     def files_macros(self):
