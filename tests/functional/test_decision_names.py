@@ -13,12 +13,14 @@ from partnership_cms.audit import verify_all
 from partnership_cms.audit.log import AuditEntry
 from partnership_cms.catalog import search
 from partnership_cms.content import numbering
-from partnership_cms.evolve import LATEST, evolve
+from partnership_cms.evolve import LATEST, STEPS, evolve
 from partnership_cms.importer.service import import_document
 from partnership_cms.scripting import act_as, app_request
+from test_evolve import to_step_10_audit_layout
 
 from .test_audit import app_db, stored_root, verify
 from .test_meetings import ks_meeting_proposes
+from .test_protocol import closed_meeting, make_protocol, sign
 
 HTML = {"Accept": "text/html"}
 IMPORT_DATA = os.path.join(os.path.dirname(os.path.dirname(__file__)), "importer", "data")
@@ -44,10 +46,13 @@ def adopt_and_justify(api, seed_url):
 
 
 def run_evolve_from_step_9(app):
+    """Evolve as a database made by step 9's code, its audit entries stored as
+    then (step 11 turns them into bytes after step 10 has renamed)."""
     with app_request(app.registry) as request:
+        to_step_10_audit_layout(request.root.audit_log)
         request.root.evolve_version = 9
     with app_request(app.registry) as request:
-        assert evolve(request.root, app.registry) == [10]
+        assert evolve(request.root, app.registry) == [n for n, _step in STEPS if n > 9]
         assert request.root.evolve_version == LATEST
 
 
@@ -223,3 +228,32 @@ def test_the_auditors_page_shows_the_whole_trail_under_the_new_path(api, evolved
     assert "Ny adress" in rows[0] and f"Ny adress {new} (tidigare {old})" in rows[0]
     # The entries from before the rename name the decision by type and § all the same.
     assert all("Beslut KS § 1" in row for row in rows)
+
+
+def test_a_signed_protocol_keeps_its_signature_and_still_justifies_the_renamed_decisions(
+        tmp_path, seed_url, monkeypatch):
+    app = make_app(tmp_path, **{"partnership_cms.bodies": REAL_BODIES})
+    api = Api(app)
+    try:
+        with monkeypatch.context() as m:
+            old_style_names(m)
+            meeting, _cases = closed_meeting(api, seed_url)
+        protocol = make_protocol(api, meeting)
+        api.transition(protocol, "send_for_signing", "clerk")
+        sign(api, protocol, "ks_chair")
+        old = [local(i["decision"]) for i in api.get(protocol, user="clerk").json["items"] if i["decision"]]
+        assert old and all(not path.rsplit("-", 1)[1].startswith("p") for path in old)
+        run_evolve_from_step_9(app)
+        # What was signed is kept as signed (the old paths, which redirect); nothing is voided.
+        assert [local(i["decision"]) for i in api.get(protocol, user="clerk").json["items"]
+                if i["decision"]] == old
+        assert verify(api)["valid"] is True
+        for adjuster in ("ks_member", "ks_member2"):
+            sign(api, protocol, adjuster)
+        for path in old:
+            new = local(api.get(path, user="clerk", status=301).location)
+            assert "-p" in new and api.get(new, user="clerk").json["review_state"] != "recorded"
+        assert verify(api)["valid"] is True
+    finally:
+        app.registry._zodb_databases[""].close()
+        transaction.manager.free = None

@@ -110,10 +110,22 @@ def rename_content(request, obj, new_name, references=None, *, reason=None):
     return new
 
 
+def signed_fields(data):
+    """The fields a signature of the object covers (``audit/signed.py``: a protocol's)."""
+    return {name for signature in data.get("signatures") or () if isinstance(signature, dict)
+            for name in signature.get("fields") or ()}
+
+
 def _follow(request, obj, old, new):
-    """Make ``obj``'s fields and links that name ``old`` name ``new``, and announce it."""
+    """Make ``obj``'s fields and links that name ``old`` name ``new``, and announce it.
+
+    A signed field keeps the path it was signed with (the signature's SHA-256
+    covers it); readers follow the old name to the new one (``Moved``)."""
     fields, relations = [], []
+    signed = signed_fields(obj.data)
     for name, value in list(obj.data.items()):
+        if name in signed:
+            continue
         replaced = _replaced(value, old, new)
         if replaced != value:
             obj.data[name] = replaced
