@@ -143,6 +143,14 @@ def test_a_kf_meeting_with_each_member_in_their_own_browser(served, sessions, ax
     expect(main(chair)).to_contain_text("Beslutfört: 5 av 5 tjänstgör.")
     both_widths(chair, axe, "meeting page (chair, open)")
     shot(chair, "meeting-open")
+    # A member leaves and comes back: the quorum shown follows.
+    seat = main(chair).locator("form:has(input[name=member][value=kf_member4]) button")
+    expect(seat).to_contain_text("Lämnar")
+    follow(seat)
+    expect(main(chair).locator("#quorum")).to_have_text("Beslutfört: 4 av 5 tjänstgör.")
+    expect(seat).to_contain_text("Anländer")
+    follow(seat)
+    expect(main(chair).locator("#quorum")).to_have_text("Beslutfört: 5 av 5 tjänstgör.")
     polls = []  # when the chair's browser asked for the live part
     chair.on("request", lambda r: polls.append(time.monotonic()) if r.url.endswith("/live") else None)
     follow(main(chair).get_by_role("link", name="Behandling av punkten"))
@@ -165,15 +173,22 @@ def test_a_kf_meeting_with_each_member_in_their_own_browser(served, sessions, ax
     both_widths(chair, axe, "item page (chair, vote open)")
 
     # Each member votes in their own browser; the chair's page counts them by itself (JavaScript).
+    summary = chair.locator("#live-summary")
+    expect(summary).to_have_attribute("aria-live", "polite")
     for login, choice in [("kf_chair", "Ja"), ("kf_member", "Nej"), ("kf_member2", "Ja"), ("kf_member3", "Ja"),
                           ("kf_member4", "Nej")]:
         pg = members[login]
         if login != "kf_chair":
             pg.goto(item_url)
         vote(pg, choice)
+        if login == "kf_chair":  # the chair's page stays from here on: its summary node must too
+            chair.evaluate("window.kept = document.getElementById('live-summary')")
     both_widths(members["kf_member4"], axe, "item page (member, has voted)")
     counts = main(chair).locator(".vote-open .counts dd")
     expect(counts).to_have_text(["3", "2", "0"])  # updated in place, without a reload
+    # The live region screen readers listen to is the same node, its text changed.
+    expect(summary).to_contain_text("5 av 5 har röstat (ja 3, nej 2, avstår 0)")
+    assert chair.evaluate("window.kept === document.getElementById('live-summary') && window.kept.isConnected")
     follow(main(chair).get_by_role("button", name="Avsluta voteringen"))
     expect(main(chair)).to_contain_text("Resultat: Ja – Ärendet behandlas vidare")
     gaps = [b - a for a, b in zip(polls, polls[1:], strict=False)]
@@ -202,6 +217,10 @@ def test_a_kf_meeting_with_each_member_in_their_own_browser(served, sessions, ax
     follow(main(mover).get_by_role("button", name="Reservera mig"))
     assert flash(mover) == "Din reservation är anmäld."
     expect(main(mover).locator(".reservations")).to_contain_text("Frida Ledamot (KF): Kostnaderna är inte utredda.")
+    main(mover).get_by_label("Din anteckning till protokollet").fill("Jag vill att utredningen redovisas.")
+    follow(main(mover).get_by_role("button", name="Anmäl protokollsanteckningen"))
+    assert flash(mover) == "Din protokollsanteckning är anmäld."
+    expect(main(mover).locator("#live .notes")).to_contain_text("Frida Ledamot (KF): Jag vill att utredningen")
     both_widths(mover, axe, "item page (member, decided)")
     shot(mover, "item-decided")
 

@@ -580,7 +580,7 @@ def decide(request, meeting, body):
                                              mapping={"choices": ", ".join(deciding.outcomes)})})
         if voted is not None and outcome != voted:
             _refuse(_("Beslutet måste följa voteringens utfall (${outcome}).",
-                       mapping={"outcome": voted}))
+                       mapping={"outcome": _outcome_title(request, deciding, voted)}))
     proposal = find_resource(request.root, item["proposal"])
     transition = deciding.outcomes[outcome]
     values = {
@@ -614,6 +614,12 @@ def decide(request, meeting, body):
            {"act": "decide", "item": item["item"], "outcome": outcome, "transition": transition,
             "decision": decision, "paragraph": item["paragraph"], "minority_referral": minority}, agenda=items)
     return item
+
+
+def _outcome_title(request, deciding, outcome):
+    """The {sv, en} title of the proposal transition an outcome performs (rendered by the edge)."""
+    transition = get_workflows(request.registry).definition("Proposal").transitions[deciding.outcomes[outcome]]
+    return transition.title
 
 
 def _check_minority(request, deciding, item, serving_now):

@@ -1,7 +1,8 @@
 /* The live part of a meeting item's page (#live) kept up to date: it is fetched
    again at most every data-poll-ms (2 s) and put in place when its data-version
    changed. One request at a time (the next is planned when the last has ended),
-   none while the tab is hidden. Without JavaScript the page's reload link does it. */
+   none while the tab is hidden. Without JavaScript the page's reload link does it.
+   Its summary (#live-summary, aria-live="polite") is kept and only its text changed. */
 (function () {
   "use strict";
   var live = document.getElementById("live");
@@ -17,8 +18,22 @@
     // Keep the keyboard where it was when the focused control is still there.
     var focused = live.contains(document.activeElement) ? document.activeElement : null;
     var key = focused && focused.form ? focused.form.querySelector("input[name=act]") : null;
-    live.replaceWith(fresh);
-    live = fresh;
+    var summary = document.getElementById("live-summary");
+    var said = fresh.querySelector("#live-summary");
+    if (summary && said && summary.parentNode === live && said.parentNode === fresh) {
+      // The summary is an aria-live region: it stays in the document and only its text changes,
+      // since screen readers do not announce a region that is put in anew.
+      while (live.firstChild !== summary) { live.removeChild(live.firstChild); }
+      while (summary.nextSibling) { live.removeChild(summary.nextSibling); }
+      while (fresh.firstChild !== said) { live.insertBefore(fresh.firstChild, summary); }
+      fresh.removeChild(said);
+      while (fresh.firstChild) { live.appendChild(fresh.firstChild); }
+      live.setAttribute("data-version", fresh.getAttribute("data-version"));
+      if (summary.textContent !== said.textContent) { summary.textContent = said.textContent; }
+    } else {
+      live.replaceWith(fresh);
+      live = fresh;
+    }
     if (key) {
       var same = live.querySelector("input[name=act][value=" + key.value + "]");
       var control = same && same.form.querySelector("button");

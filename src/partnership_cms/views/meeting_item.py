@@ -13,9 +13,12 @@ from pyramid.view import view_config
 
 from ..bodies import rules
 from ..content.models import Content
-from ..meetings.services import CONTINUE, MOTION_KINDS, WORDED_MOTIONS, serving_on
+from ..meetings.services import CONTINUE, MAX_NOTE, MOTION_KINDS, WORDED_MOTIONS, serving_on
 from ..security.permissions import VIEW
 from .base import _
+from .errors import TEMPLATE as ERROR_TEMPLATE
+from .errors import error_page
+from .meeting_forms import VOTE_TITLES, perform
 from .meetings import (
     CONTINUE_TITLE,
     MEETING_TYPE,
@@ -23,9 +26,7 @@ from .meetings import (
     POLL_SECONDS,
     STATUS_TITLES,
     TEMPLATES,
-    VOTE_TITLES,
     MeetingPage,
-    perform,
 )
 
 
@@ -158,6 +159,67 @@ class ItemView(MeetingPage):
     def minority_referral(self):
         return self.body.minority_referral
 
+    # -- jäv and protokollsanteckningar ---------------------------------------------------
+    def recused(self):
+        return [self.name_of(m) for m in self.item.get("recused") or ()]
+
+    @property
+    def may_recuse(self):
+        """A member or substitute of the body declares their own jäv while the item is undecided."""
+        seats = self.seats
+        return self.pending and not self.vote_open and self.login not in (self.item.get("recused") or ()) and (
+            self.login in seats["members"] or self.login in seats["substitutes"])
+
+    @property
+    def may_record_recusal(self):
+        """The clerk or the chair records a named member's jäv."""
+        return self.pending and not self.vote_open and (self.is_clerk or self.presides)
+
+    def recusable(self):
+        """(login, name) of the members and substitutes who have not declared jäv on the item."""
+        recused = set(self.item.get("recused") or ())
+        return [(m, self.name_of(m)) for m in (*self.seats["members"], *self.seats["substitutes"])
+                if m not in recused]
+
+    def notes(self):
+        return [(self.name_of(n["member"]), n["text"]) for n in self.item.get("notes") or ()]
+
+    @property
+    def may_note(self):
+        return self.state == "open" and self.serves and not any(
+            n["member"] == self.login for n in self.item.get("notes") or ())
+
+    @property
+    def max_note(self):
+        return MAX_NOTE
+
+    def live_summary(self):
+        """The one sentence screen readers hear when the live part changes: quorum and the open vote's count."""
+        serving = len(self.serving_here)
+        if self.item_live["quorum"]:
+            text = _("Beslutfört: ${count} av ${seats} tjänstgör i punkten.",
+                     mapping={"count": serving, "seats": self.live["seats"]})
+        else:
+            text = _("Inte beslutfört: ${count} av ${seats} tjänstgör i punkten.",
+                     mapping={"count": serving, "seats": self.live["seats"]})
+        parts = [self.tr(text)]
+        for vote in self.item_live["votes"]:
+            if vote["open"]:
+                counts = vote["counts"]
+                parts.append(self.tr(_("Votering ${number} pågår: ${voted} av ${serving} har röstat "
+                                       "(ja ${ja}, nej ${nej}, avstår ${avstar}).", mapping={
+                                           "number": vote["number"], "voted": len(vote["voted"]),
+                                           "serving": serving, **counts})))
+        return " ".join(parts)
+
+    def refuse_hidden(self):
+        """A confidential item to a reader outside the body: refused, with the reason.
+        403, not 404: the agenda already shows that the item exists and that it is secret."""
+        self.request.override_renderer = ERROR_TEMPLATE
+        return error_page(self.request, 403, _("Sekretessbelagt ärende"), _(
+            "Punkt ${item} är sekretessbelagd. Den visas bara för ledamöter och ersättare i ${body}, "
+            "registratorer och administratörer.", mapping={"item": self.item["item"], "body": self.body_title}))
+
     @view_config(context=Content, type_name=MEETING_TYPE, name="item", request_method="GET",
                  accept="text/html", renderer=TEMPLATES + "meeting_item.pt", permission=VIEW)
     def show(self):
@@ -165,7 +227,8 @@ class ItemView(MeetingPage):
             self.request.override_renderer = TEMPLATES + "meeting_live.pt"
         elif len(self.request.subpath) != 1:
             raise HTTPNotFound()
-        self.item  # noqa: B018 -- a missing item is a 404 before anything renders
+        if self.item.get("hidden"):  # (a missing item is a 404 already, before anything renders)
+            return self.refuse_hidden()
         return {"page": self}
 
     @view_config(context=Content, type_name=MEETING_TYPE, name="item", request_method="POST",
@@ -173,7 +236,8 @@ class ItemView(MeetingPage):
     def act(self):
         if len(self.request.subpath) != 1:
             raise HTTPNotFound()
-        self.item  # noqa: B018
+        if self.item.get("hidden"):  # refused before the act: a re-rendered page would show the item
+            return self.refuse_hidden()
         done = perform(self, back=self.item_url)
         if done is not None:
             return done

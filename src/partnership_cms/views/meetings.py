@@ -8,27 +8,27 @@ transitions, and the clerk's and chair's forms. One item being treated,
 ``GET <meeting>/item/<n>``, is in ``meeting_item.py``.
 
 Every form posts to ``POST <meeting>/act`` or ``POST <meeting>/item/<n>``
-(VIEW, CSRF) with ``act`` naming one act of ``meetings.services.ACTS``. The
-service decides who may: a refusal re-renders the page with the service's
-reason beside the form that was sent, with its 4xx status, and nothing is
-written. The pages only choose which forms to offer.
+(VIEW, CSRF) with ``act`` naming one act of ``meetings.services.ACTS``
+(``meeting_forms.py``). The service decides who may: a refusal re-renders the
+page with the service's reason beside the form that was sent, with its 4xx
+status, and nothing is written. The pages only choose which forms to offer.
+Every page reads the agenda through ``readable_agenda`` (``MeetingPage.readable``).
 """
 from __future__ import annotations
 
 import datetime
 
 from pyramid.decorator import reify
-from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
+from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.traversal import resource_path
 from pyramid.view import view_config
 
 from .. import catalog
-from ..api.errors import status_of
 from ..bodies import get_bodies, membership
 from ..content.models import Content, Root
-from ..errors import ServiceError
 from ..i18n import translate
-from ..meetings import ACTS, perform_act, summary
+from ..meetings import readable_agenda, summary
+from ..meetings.confidential import case_is_confidential
 from ..meetings.services import CONTINUE, serving_on
 from ..security.permissions import VIEW
 from ..security.policy import roles_in_context, search_principals
@@ -36,7 +36,7 @@ from ..workflow import get_workflows
 from ..workflow.meeting_steps import body_of, presides
 from .base import BaseView, _, bodies_of
 from .document import DocumentPage, resolve
-from .formkit import doom
+from .meeting_forms import perform
 
 MEETING_TYPE = "Meeting"
 TEMPLATES = "partnership_cms:templates/"
@@ -52,29 +52,8 @@ MOTION_TITLES = {
     "amend": _("Ändringsyrkande"),
     "add": _("Tilläggsyrkande"),
 }
-VOTE_TITLES = {"ja": _("Ja"), "nej": _("Nej"), "avstar": _("Avstår")}
 STATUS_TITLES = {"pending": _("Ej avgjord"), "decided": _("Avgjord"), "noted": _("Anmäld")}
 CONTINUE_TITLE = _("Ärendet behandlas vidare")
-# What the page says after each act succeeded (the rest get a generic message).
-DONE = {
-    "add_item": _("Ärendet är placerat på föredragningslistan."),
-    "add_information": _("Anmälningsärendet är tillagt."),
-    "remove_item": _("Punkten är borttagen från föredragningslistan."),
-    "order": _("Föredragningslistan är omordnad."),
-    "roll_call": _("Uppropet är förrättat."),
-    "attendance": _("Närvaron är ändrad."),
-    "recuse": _("Jävet är anmält."),
-    "move": _("Ditt yrkande är anmält."),
-    "support": _("Du står nu bakom yrkandet."),
-    "open_vote": _("Voteringen är öppnad."),
-    "close_vote": _("Voteringen är avslutad."),
-    "decide": _("Beslutet är fattat."),
-    "reserve": _("Din reservation är anmäld."),
-}
-INT_FIELDS = ("item", "motion")  # sent as numbers; anything else is passed on for the service to refuse
-BOOLEAN_FIELDS = ("minority",)
-
-
 class TypeNamePredicate:
     """View predicate ``type_name="Meeting"``: the view is for content of that type
     (a type's own document page before the generic one)."""
@@ -123,7 +102,7 @@ def open_votes_for(request, meeting, login):
         return []
     body = body_of(request, meeting)
     waiting = []
-    for item in meeting.data.get("agenda") or ():
+    for item in readable_agenda(request, meeting):
         for vote in item.get("votes") or ():
             if vote["open"] and login in serving_on(meeting, body, item, request.root) and \
                     not any(b["member"] == login for b in vote["ballots"]):
@@ -247,8 +226,13 @@ class MeetingPage(DocumentPage):
         return self.request.localizer.translate(message)
 
     # -- the agenda -------------------------------------------------------------------
+    @reify
+    def readable(self):
+        # The one place the pages read the agenda: a confidential item only whole to those who may read it.
+        return readable_agenda(self.request, self.context)
+
     def agenda(self):
-        return list(self.context.data.get("agenda") or ())
+        return list(self.readable)
 
     def items(self):
         """Each agenda item as what the agenda shows."""
@@ -263,7 +247,10 @@ class MeetingPage(DocumentPage):
                 "url": self.request.resource_url(self.context, "item", str(item["item"])),
                 "case": case, "documents": self.documents_of(item) if case else [],
                 "decision": self.link(item.get("decision")) if item.get("decision") else None,
-                "vote_open": any(v["open"] for v in item.get("votes") or ())}
+                "vote_open": any(v["open"] for v in item.get("votes") or ()),
+                "confidential": bool(item.get("confidential")), "hidden": bool(item.get("hidden")),
+                # The case's own mark rules: the clerk cannot lift it from the agenda.
+                "case_confidential": case_is_confidential(self.request.root, item)}
 
     def documents_of(self, item):
         """(url, label) of a case's documents: its files (bilagor) and linked documents."""
@@ -298,6 +285,10 @@ class MeetingPage(DocumentPage):
     def may_change_agenda(self):
         return self.is_clerk and self.state in ("planned", "convened")
 
+    @property
+    def may_mark_confidential(self):
+        return self.is_clerk and self.state in ("planned", "convened", "open")
+
     def candidates(self):
         """(path, label) of the cases that stand before the body and are not on the agenda yet."""
         if self.body.agenda_state is None:
@@ -321,13 +312,24 @@ class MeetingPage(DocumentPage):
         return [(s, self.name_of(s)) for s in self.seats["substitutes"]]
 
     def attendance(self):
-        """Each seat after the roll call: (member, present, the substitute serving in it or None)."""
+        """Each seat after the roll call: its member, present or not, the substitute serving in it."""
         present = {a["member"] for a in self.context.data.get("attendance") or () if a["status"] == "present"}
-        serving = self.live["serving"]
-        in_seat = {seat: login for login, seat in serving.items() if login != seat}
-        return [{"member": self.name_of(m), "present": m in present,
+        in_seat = {s["for"]: s["substitute"] for s in self.context.data.get("substitutions") or ()}
+        return [{"login": m, "member": self.name_of(m), "present": m in present,
+                 "substitute_login": in_seat.get(m),
                  "substitute": self.name_of(in_seat[m]) if m in in_seat else None}
                 for m in self.seats["members"]]
+
+    @property
+    def may_change_attendance(self):
+        """After the roll call the clerk or the chair records arrivals, departures and substitutes."""
+        return self.state == "open" and bool(self.context.data.get("roll_called")) and (
+            self.is_clerk or self.presides)
+
+    def free_substitutes(self):
+        """(login, name) of the substitutes not serving in a seat now."""
+        taken = {s["substitute"] for s in self.context.data.get("substitutions") or ()}
+        return [(s, self.name_of(s)) for s in self.seats["substitutes"] if s not in taken]
 
     @property
     def serving_count(self):
@@ -357,62 +359,3 @@ class MeetingView(MeetingPage):
         if done is not None:
             return done
         return {"page": self}
-
-
-# -- performing a form's act ----------------------------------------------------------------
-def act_body(page, name):
-    """The service's JSON-shaped body from a form's fields; values the service
-    checks are passed on as sent (a bad one gets the service's own refusal)."""
-    post = page.request.POST
-    body = {}
-    for key, value in post.items():
-        if key in ("csrf_token", "act") or key.startswith("for-"):
-            continue
-        if key in INT_FIELDS:
-            body[key] = int(value) if value.strip().isdigit() else value
-        elif key in BOOLEAN_FIELDS:
-            body[key] = value == "1"
-        elif value.strip() or key in ("text", "reason"):
-            body[key] = value
-    if name == "roll_call":
-        body["present"] = post.getall("present")
-        body["substitutes"] = [{"substitute": s, "for": post[f"for-{s}"]}
-                               for s in page.seats["substitutes"] if post.get(f"for-{s}")]
-    if name == "order":
-        body = {"items": reordered(page.agenda(), body.get("item"), post.get("direction"))}
-    return body
-
-
-def reordered(items, number, direction):
-    """The agenda's item numbers with ``number`` moved one step up or down."""
-    order = [i["item"] for i in items]
-    if number in order and direction in ("up", "down"):
-        at = order.index(number)
-        to = at - 1 if direction == "up" else at + 1
-        if 0 <= to < len(order):
-            order[at], order[to] = order[to], order[at]
-    return order
-
-
-def perform(page, back=None):
-    """Perform the act a form sent; on success a redirect (the message
-    flashed), on refusal None with ``page.refused`` set and the status given."""
-    request = page.request
-    name = request.POST.get("act", "")
-    if name not in ACTS:
-        raise HTTPNotFound()
-    try:
-        result = perform_act(request, page.context, name, act_body(page, name))
-    except ServiceError as e:
-        doom(request)
-        message, errors = e.rendered(request)
-        reasons = [v if isinstance(v, str) else " ".join(map(str, v)) for v in errors.values()]
-        page.refused = {name: " ".join([message, *reasons])}
-        request.response.status = status_of(e)[0]
-        return None
-    if name == "vote":
-        text = _("Din röst är räknad: ${vote}.", mapping={"vote": translate(request, VOTE_TITLES[result["choice"]])})
-    else:
-        text = DONE.get(name, _("Åtgärden är utförd."))
-    request.session.flash(translate(request, text))
-    return HTTPSeeOther(back or request.resource_url(page.context))
