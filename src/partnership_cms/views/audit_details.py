@@ -23,6 +23,9 @@ PROBLEMS = {
     "head_mismatch": _("kedjans huvud stämmer inte med dess sista post"),
     "chain_deleted": _("kedjan har ett huvud men inga poster (raderad)"),
     "object_unaudited": _("dokumentet saknar poster i granskningsloggen"),
+    "object_moved": _("dokumentet ligger på en adress som dess logg inte nämner "
+                      "(flyttat utanför systemet; ett namnbyte loggas)"),
+    "alias_unrecorded": _("loggen sägs fortsätta på ${path}, men inget namnbyte dit är loggat"),
     "object_changed":
         _("det lagrade dokumentet skiljer sig från vad dess senaste post registrerade "
           "(ändrat utanför systemet)"),
