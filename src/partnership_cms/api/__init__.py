@@ -7,4 +7,5 @@ def includeme(config):
     config.scan(".protocols")
     config.scan(".seal")
     config.scan(".attachments")
+    config.scan(".moved")
     config.scan(".errors")

@@ -6,7 +6,7 @@ Content changes reach it as events (``events.ContentEvent``, subscribed in
 """
 from pyramid.traversal import resource_path
 
-from ..events import ContentEvent
+from ..events import ContentEvent, ContentRenamed
 from .log import AuditAction, AuditEntry, AuditLog, state_digest, utcnow_iso  # noqa: F401
 from .verify import verify_log, verify_since_last_seal, verify_steps  # noqa: F401
 
@@ -45,7 +45,8 @@ def get_log(root):
 def record(request, action, obj=None, *, details=None, actor=None, chain=None):
     """Append an audit entry for ``action`` done now by the current user.
 
-    ``obj`` (a content object) names the chain and is fingerprinted; events
+    ``obj`` (a content object) names the chain (its path's, ``AuditLog.chain_of``)
+    and is fingerprinted; events
     without an object (logins, user changes) name their ``chain`` instead.
     """
     if actor is None:
@@ -58,12 +59,13 @@ def record(request, action, obj=None, *, details=None, actor=None, chain=None):
         "roles": sorted(getattr(request, "global_roles", ())),
         "details": details or {},
     }
+    log = get_log(request.root)
     if obj is not None:
         path = resource_path(obj)
-        chain = path
+        chain = log.chain_of(path)
         fields.update(path=path, type=obj.type_name, dnr=obj.data.get("dnr", ""),
                       state=obj.state, state_digest=state_digest(obj))
-    return get_log(request.root).append(chain, fields)
+    return log.append(chain, fields)
 
 
 def find_page(log, start, size, **filters):
@@ -85,7 +87,11 @@ def page_of(entries, start, size):
 
 
 def on_content_event(event):
-    """Record the change an event announces, in its transaction."""
+    """Record the change an event announces, in its transaction. A renamed
+    object's chain first follows it to its new path, so the ``renamed`` entry
+    and every later one land in the chain that holds its history."""
+    if isinstance(event, ContentRenamed):
+        get_log(event.request.root).rename(event.details["from"], event.details["to"])
     record(event.request, event.action, event.obj, details=event.details)
 
 

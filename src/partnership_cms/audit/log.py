@@ -147,7 +147,14 @@ class AuditLog(Persistent):
     separate OOBTrees of (time, chain, seq) (the shard from the chain), and the
     actor index into one OOBTree of (time, chain, seq) per actor. Separate trees
     keep concurrent appends from conflicting on bucket splits under a shared
-    root (measured in docs/audit.md); readers merge them in time order."""
+    root (measured in docs/audit.md); readers merge them in time order.
+
+    A chain is named by the object's path when it was made and keeps that
+    name when the object is renamed: ``aliases`` maps a renamed object's
+    current path to its chain, and the chain's ``renamed`` entries say when
+    and from where to where (docs/audit.md, "Renamed objects")."""
+
+    aliases = None  # OOBTree current path -> chain name (a log from before evolve step 10: None)
 
     def __init__(self):
         self.entries = OOBTree()  # (chain, seq) -> StoredEntry
@@ -156,6 +163,31 @@ class AuditLog(Persistent):
         self.time_shards = tuple(OOBTree() for _ in range(TIME_SHARDS))
         self.actors = OOBTree()  # actor -> OOBTree((time, chain, seq) -> action)
         self.seals = PersistentList()  # the global chain of seals
+        self.aliases = OOBTree()
+
+    # -- chains of renamed objects ---------------------------------------------------------
+    def chain_of(self, path):
+        """The chain of the object now at ``path``: its own path unless it was renamed."""
+        aliases = self.aliases
+        return aliases.get(path, path) if aliases is not None else path
+
+    def trail_of(self, path):
+        """All entries of the object now at ``path`` (through its renames), oldest first."""
+        return self.chain(self.chain_of(path))
+
+    def rename(self, old, new):
+        """The object at ``old`` is now at ``new``: its chain follows it there.
+
+        Nothing written before changes; the caller then appends the
+        ``renamed`` entry (``audit.record``), which names ``new`` as its path.
+        """
+        chain = self.chain_of(old)
+        if self.aliases is None:
+            self.aliases = OOBTree()
+        if old in self.aliases:
+            del self.aliases[old]
+        if new != chain:
+            self.aliases[new] = chain
 
     # -- writing ---------------------------------------------------------------------------
     def append(self, chain, fields):
@@ -240,8 +272,9 @@ class AuditLog(Persistent):
         """
         until = until or "\uffff"
         if chains is not None:
+            # A renamed object's path names its chain through ``aliases``.
             keys = sorted(((e["time"], e["chain"], e["seq"])
-                           for c in chains for e in self.chain(c)
+                           for c in {self.chain_of(c) for c in chains} for e in self.chain(c)
                            if since <= e["time"] <= until
                            and (not action or e["action"] == action) and e["action"] not in exclude
                            and (not actor or e.get("actor") == actor)), reverse=True)

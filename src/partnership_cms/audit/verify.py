@@ -25,6 +25,9 @@ REASONS = {
     "object_unaudited": "object has no audit entries",
     "object_changed": "the stored object differs from what its last audit entry recorded "
                       "(changed outside the application)",
+    "object_moved": "the object is stored at a path its trail does not name (moved outside the "
+                    "application; a rename records one)",
+    "alias_unrecorded": "the trail is said to continue at {path}, but no rename to there is recorded",
     "file_changed": "the stored file {file} ({filename}) no longer has the SHA-256 its upload "
                     "recorded (changed outside the application)",
     "file_missing": "the stored file {file} ({filename}) cannot be read",
@@ -256,16 +259,21 @@ def _verify_content(log, result, content_objects, release):
         if result.objects % RELEASE_EVERY == 0:
             release()
         problems.extend(_check_object(log, path, obj))
+    problems.extend(_check_aliases(log))
 
 
 def _check_object(log, path, obj):
-    seq_hash = log.heads.get(path)
+    chain = log.chain_of(path)  # a renamed object's chain keeps its first path
+    seq_hash = log.heads.get(chain)
     if seq_hash is None:
         yield Problem("", path, None, "object_unaudited")
         return
-    last = log.get(path, seq_hash[0])
+    last = log.get(chain, seq_hash[0])
     if last is not None and last.get("state_digest") != state_digest(obj):
-        yield Problem(last.get("time", ""), path, seq_hash[0], "object_changed")
+        yield Problem(last.get("time", ""), chain, seq_hash[0], "object_changed")
+    elif last is not None and last.get("path", path) != path:
+        yield Problem(last.get("time", ""), chain, seq_hash[0], "object_moved",
+                      {"path": path, "recorded": last.get("path")})
     yield from _check_files(path, obj)
     yield from _check_signatures(path, obj)
 
@@ -303,10 +311,11 @@ def verify_since_last_seal(log, find_object=None):
             result.entries += 1
             checker.check(chain, seq, stored)
         checker.close()
-        obj = find_object(chain) if find_object is not None and chain.startswith("/") else None
+        path = _current_path(log, chain)
+        obj = find_object(path) if find_object is not None and path.startswith("/") else None
         if obj is not None:
             result.objects += 1
-            result.problems.extend(_check_object(log, chain, obj))
+            result.problems.extend(_check_object(log, path, obj))
     result.chains = len(chains)
     prev = GENESIS
     for seal in seals:
@@ -319,6 +328,28 @@ def verify_since_last_seal(log, find_object=None):
 
 
 FILE_CHUNK = 1024 * 1024
+
+
+def _current_path(log, chain):
+    """Where the object of ``chain`` is now: the path its last entry names (a
+    renamed object's chain keeps its first path), else the chain's name."""
+    head = log.heads.get(chain)
+    last = log.get(chain, head[0]) if head is not None else None
+    return (last or {}).get("path") or chain
+
+
+def _check_aliases(log):
+    """Each alias (a renamed object's path -> its chain) must be what the chain
+    itself says: its last entry names that path, as the ``renamed`` entry and
+    every later one do. An alias added or redirected behind the application's
+    back is named; one deleted leaves the object without a chain
+    (``object_unaudited``)."""
+    for path, chain in (log.aliases or {}).items():
+        head = log.heads.get(chain)
+        last = log.get(chain, head[0]) if head is not None else None
+        if last is None or last.get("path") != path:
+            yield Problem(last.get("time", "") if last else "", chain, head[0] if head else None,
+                          "alias_unrecorded", {"path": path})
 
 
 def _check_files(path, obj):

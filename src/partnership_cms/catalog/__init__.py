@@ -28,7 +28,7 @@ from hypatia.text.lexicon import Lexicon, Splitter
 from persistent import Persistent
 from pyramid.traversal import find_resource, resource_path
 
-from ..events import ContentEvent
+from ..events import ContentEvent, ContentRenamed
 from ..schema import get_schemas
 from ..security.policy import view_principals
 from .text import SwedishNormalizer
@@ -66,6 +66,16 @@ class SiteCatalog(Persistent):
             self.docid_by_path[path] = docid
             self.path_by_docid[docid] = path
         return docid
+
+    def move(self, old, new):
+        """The object indexed at path ``old`` is now at ``new``: same docid, so
+        no index changes."""
+        docid = self.docid_by_path.get(old)
+        if docid is None:
+            return
+        del self.docid_by_path[old]
+        self.docid_by_path[new] = docid
+        self.path_by_docid[docid] = new
 
 
 def _text_of(obj):
@@ -347,6 +357,8 @@ def facets(request, docids):
 
 def on_content_event(event):
     """Keep the indexes of the object an event announces current, in its transaction."""
+    if isinstance(event, ContentRenamed):
+        event.request.root.catalog.move(event.details["from"], event.details["to"])
     reindex(event.request, event.obj)
 
 

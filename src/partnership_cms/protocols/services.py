@@ -20,6 +20,7 @@ from pyramid.traversal import find_resource, resource_path
 from .. import dates
 from ..audit.signed import content_sha256 as _sha256
 from ..audit.signed import signed_content
+from ..content.models import Moved
 from ..content.services import create_content
 from ..errors import ServiceError
 from ..events import AuditAction, ContentChanged, notify
@@ -123,12 +124,14 @@ def _date(value, name):
 
 
 def _resolve(root, path):
+    """The object at a stored path (a renamed one at its new name), or None."""
     if not path:
         return None
     try:
-        return find_resource(root, path)
+        found = find_resource(root, path)
     except KeyError:
         return None
+    return found.target if isinstance(found, Moved) else found
 
 
 def item_of(protocol, paragraph):
@@ -406,7 +409,7 @@ def _sign_paragraph(request, protocol, login, role, paragraph, body):
     if set(required_signers(protocol)) - valid_signers(protocol, paragraph):
         return status(request, protocol)
     today = dates.today()
-    with by_protocol(request, protocol, [item["decision"]]):
+    with by_protocol(request, protocol, [resource_path(decision)]):  # its path now, if renamed since
         get_workflows(request.registry).perform_entailed(
             request, decision, "justify", cause=resource_path(protocol),
             comment=f"Omedelbart justerad (§ {paragraph})", data={"justified_on": today.isoformat()})

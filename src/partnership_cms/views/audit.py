@@ -19,7 +19,7 @@ from pyramid.view import view_config
 
 from ..audit import AuditAction, find_page, get_log, verify_recent
 from ..catalog import paths_with_case_number
-from ..content.models import Root
+from ..content.models import Moved, Root
 from ..schema import get_schemas
 from ..security.permissions import AUDIT
 from ..security.roles import GLOBAL_ROLES
@@ -32,6 +32,7 @@ ACTION_LABELS = {
     AuditAction.EDIT: _("Ändrat"),
     AuditAction.TRANSITION: _("Steg i arbetsflödet"),
     AuditAction.LINK: _("Kopplat"),
+    AuditAction.RENAMED: _("Ny adress"),
     AuditAction.ATTACHMENT_ADDED: _("Fil uppladdad"),
     AuditAction.ATTACHMENT_REMOVED: _("Fil borttagen"),
     AuditAction.IMPORT: _("Importerat"),
@@ -171,6 +172,8 @@ class AuditView(BaseView):
             except KeyError:
                 self._titles[path] = ("", path)
             else:
+                if isinstance(obj, Moved):  # an entry from before a rename
+                    obj = obj.target
                 schema = get_schemas(self.request.registry).get(getattr(obj, "type_name", None))
                 if schema is None:
                     self._titles[path] = ("", getattr(obj, "title", "") or path)

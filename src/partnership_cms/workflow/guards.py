@@ -16,6 +16,7 @@ from pyramid.traversal import find_resource, find_root, resource_path
 from .. import dates
 from ..bodies import get_bodies, seats_of
 from ..bodies.decisions import meeting_decision
+from ..content.models import Moved
 from ..content.services import ContentInvalid, check_edit
 from ..dates import DEADLINES, appeal_end_of_protocol
 from ..i18n import _
@@ -36,13 +37,14 @@ def complete(context, request, data):
 
 
 def resolve(context, path):
-    """The object at a stored path, or None if it no longer exists."""
+    """The object at a stored path (a renamed one at its new name), or None if it no longer exists."""
     if not path:
         return None
     try:
-        return find_resource(find_root(context), path)
+        found = find_resource(find_root(context), path)
     except KeyError:
         return None
+    return found.target if isinstance(found, Moved) else found
 
 
 def deciding_decision(proposal, decision_type, outcome):

@@ -22,6 +22,7 @@ from pyramid.traversal import find_resource, find_root, resource_path
 
 from .. import dates
 from ..audit.signed import content_sha256
+from ..content.models import Moved
 from ..dates import DEADLINES
 from ..i18n import _
 from ..interfaces import IWorkflows
@@ -112,6 +113,8 @@ def justify_meeting_decisions(context, request, transition, data, *, decision_ty
             decision = find_resource(root, item["decision"]) if item.get("decision") else None
         except KeyError:
             decision = None
+        if isinstance(decision, Moved):  # a decision renamed since the protocol was signed
+            decision = decision.target
         if decision is not None and decision.type_name == decision_type and decision.state in from_states:
             decisions.append(decision)
     payload = {"justified_on": today.isoformat()}
