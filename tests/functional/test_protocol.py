@@ -12,6 +12,7 @@ import pytest
 import transaction
 
 from conftest import Api, browse
+from partnership_cms import dates
 
 from .test_audit import app_db, stored_root
 from .test_case_path import create_proposal
@@ -27,6 +28,13 @@ def app(tmp_path):
     yield app
     app.registry._zodb_databases[""].close()
     transaction.manager.free = None
+
+
+@pytest.fixture(autouse=True)
+def calendar():
+    """The app's clock back to the calendar after each test, even a failed one."""
+    yield
+    dates.set_today(None)
 
 
 @pytest.fixture
@@ -46,12 +54,13 @@ def closed_meeting(api, seed_url, held=TODAY):
     reservation, a proposal to KF, and a tabled case."""
     cases = [seed_url, case_before_ks(api, "Ny förskola i Flemingsberg"),
              case_before_ks(api, "Taxor för bygglov")]
-    url = new_meeting(api, "KS")
+    # The app's clock travels: the kallelse goes out ten days before ``held``, the meeting is held on it.
+    dates.set_today(held - datetime.timedelta(days=10))
+    url = new_meeting(api, "KS", days=(held - TODAY).days)
     for case in cases:
         act(api, url, "add_item", "clerk", proposal=case)
     api.transition(url, "convene", "clerk")
-    # The meeting took place on ``held`` (the notice went out in time for the date first planned).
-    api.patch(url, {"date": held.isoformat()}, user="clerk")
+    dates.set_today(held)
     api.transition(url, "open", "ks_chair")
     act(api, url, "roll_call", "clerk", present=KS_SEATS)
     act(api, url, "move", "ks_member", item=1, kind="reject")
@@ -65,6 +74,7 @@ def closed_meeting(api, seed_url, held=TODAY):
     act(api, url, "decide", "ks_chair", item=2, outcome="approve", decision_text="Förskolan byggs.")
     act(api, url, "decide", "ks_chair", item=3, outcome="table", decision_text="Ärendet bordläggs.")
     api.transition(url, "close", "ks_chair")
+    dates.set_today(None)
     return url, cases
 
 
