@@ -9,6 +9,7 @@ import pytest
 import transaction
 
 from conftest import REAL_BODIES, Api, make_app
+from partnership_cms import dates
 
 from .test_concurrency import at_once, retries_of, serving
 
@@ -206,6 +207,38 @@ def test_late_notice_is_refused_with_the_rule(api):
     assert "minst 7 dagar före sammanträdet (KL 5:13–15)" in res.json["message"]
     assert api.get(url, user="clerk").json["review_state"] == "planned"
     api.transition(new_meeting(api, "KF", days=7), "convene", "clerk")
+
+
+def test_moving_a_convened_meeting_earlier_keeps_the_notice_rule(api):
+    url = new_meeting(api, "KF", days=20)
+    api.transition(url, "convene", "clerk")
+    before = api.get(url, user="clerk").json
+    edits = len(trail(api, url, "edit"))
+    # Tomorrow is a new kallelse a day ahead: refused with the rule's words, nothing written.
+    tomorrow = (TODAY + datetime.timedelta(days=1)).isoformat()
+    res = api.patch(url, {"date": tomorrow}, user="clerk", status=422)
+    assert "minst 7 dagar före sammanträdet (KL 5:13–15)" in res.json["errors"]["date"]
+    after = api.get(url, user="clerk").json
+    assert (after["date"], after["time"], after["modified"]) == (before["date"], before["time"], before["modified"])
+    assert len(trail(api, url, "edit")) == edits
+    # Within the rule, or later, or an earlier hour on a day still far enough ahead: allowed.
+    api.patch(url, {"date": (TODAY + datetime.timedelta(days=7)).isoformat()}, user="clerk")
+    api.patch(url, {"date": (TODAY + datetime.timedelta(days=30)).isoformat()}, user="clerk")
+    api.patch(url, {"time": "09:00"}, user="clerk")
+    assert api.get(url, user="clerk").json["time"] == "09:00"
+    # An earlier hour once the notice days have passed is refused too (the date stays, the time moves).
+    near = new_meeting(api, "KF", days=7)
+    api.transition(near, "convene", "clerk")
+    dates.set_today(TODAY + datetime.timedelta(days=3))
+    try:
+        res = api.patch(near, {"time": "17:00"}, user="clerk", status=422)
+        assert "KL 5:13–15" in res.json["errors"]["time"]
+        api.patch(near, {"time": "19:00"}, user="clerk")  # later the same day: fine
+    finally:
+        dates.set_today(None)
+    # A planned meeting (no kallelse yet) moves freely; its convening checks the rule.
+    planned = new_meeting(api, "KF", days=20)
+    api.patch(planned, {"date": tomorrow}, user="clerk")
 
 
 def test_a_whole_kf_meeting(api, seed_url):

@@ -12,6 +12,7 @@ import pytest
 import transaction
 
 from conftest import Api, browse
+from partnership_cms import dates
 
 from .test_audit import app_db, stored_root
 from .test_case_path import create_proposal
@@ -27,6 +28,13 @@ def app(tmp_path):
     yield app
     app.registry._zodb_databases[""].close()
     transaction.manager.free = None
+
+
+@pytest.fixture(autouse=True)
+def calendar():
+    """The app's clock back to the calendar after each test, even a failed one."""
+    yield
+    dates.set_today(None)
 
 
 @pytest.fixture
@@ -46,12 +54,13 @@ def closed_meeting(api, seed_url, held=TODAY):
     reservation, a proposal to KF, and a tabled case."""
     cases = [seed_url, case_before_ks(api, "Ny förskola i Flemingsberg"),
              case_before_ks(api, "Taxor för bygglov")]
-    url = new_meeting(api, "KS")
+    # The app's clock travels: the kallelse goes out ten days before ``held``, the meeting is held on it.
+    dates.set_today(held - datetime.timedelta(days=10))
+    url = new_meeting(api, "KS", days=(held - TODAY).days)
     for case in cases:
         act(api, url, "add_item", "clerk", proposal=case)
     api.transition(url, "convene", "clerk")
-    # The meeting took place on ``held`` (the notice went out in time for the date first planned).
-    api.patch(url, {"date": held.isoformat()}, user="clerk")
+    dates.set_today(held)
     api.transition(url, "open", "ks_chair")
     act(api, url, "roll_call", "clerk", present=KS_SEATS)
     act(api, url, "move", "ks_member", item=1, kind="reject")
@@ -65,7 +74,71 @@ def closed_meeting(api, seed_url, held=TODAY):
     act(api, url, "decide", "ks_chair", item=2, outcome="approve", decision_text="Förskolan byggs.")
     act(api, url, "decide", "ks_chair", item=3, outcome="table", decision_text="Ärendet bordläggs.")
     api.transition(url, "close", "ks_chair")
+    dates.set_today(None)
     return url, cases
+
+
+def open_meeting(api, seed_url):
+    """A KS meeting today, convened ten days ago, opened, the roll call held:
+    ks_member2 absent, ks_sub1 serving in that seat."""
+    dates.set_today(TODAY - datetime.timedelta(days=10))
+    url = new_meeting(api, "KS", days=0)
+    act(api, url, "add_item", "clerk", proposal=seed_url)
+    api.transition(url, "convene", "clerk")
+    dates.set_today(None)
+    api.transition(url, "open", "ks_chair")
+    return url
+
+
+def test_the_justerare_are_chosen_at_the_meeting_and_named_in_its_protocol(api, seed_url):
+    url = open_meeting(api, seed_url)
+    choose = {"adjusters": ["ks_member", "ks_sub1"], "place": "Kommunhuset, rum 3",
+              "date": (TODAY + datetime.timedelta(days=2)).isoformat()}
+    res = act(api, url, "choose_adjusters", "clerk", status=422, **choose)
+    assert "Förrätta upprop först" in res["message"]
+    act(api, url, "roll_call", "clerk", present=["ks_chair", "ks_member"],
+        substitutes=[{"substitute": "ks_sub1", "for": "ks_member2"}])
+    declarations = len(trail(api, url, "declaration"))
+    # Refusals, each with its reason, and nothing written.
+    res = act(api, url, "choose_adjusters", "ks_member2", status=403, **choose)
+    assert "registratorn eller ordföranden" in res["message"]
+    for adjusters, reason in ((["ks_chair"], "Ordföranden justerar redan"),
+                              (["ks_member2"], "bland dem som tjänstgör: ks_member2"),
+                              (["ks_sub2"], "bland dem som tjänstgör: ks_sub2"),
+                              ([], "en till 3 olika justerare"),
+                              (["ks_member", "ks_member"], "en till 3 olika justerare")):
+        res = act(api, url, "choose_adjusters", "ks_chair", status=422, **dict(choose, adjusters=adjusters))
+        assert reason in res["errors"]["adjusters"]
+    res = act(api, url, "choose_adjusters", "ks_chair", status=422,
+              **dict(choose, date=(TODAY - datetime.timedelta(days=1)).isoformat()))
+    assert "före sammanträdet" in res["errors"]["date"]
+    res = act(api, url, "choose_adjusters", "ks_chair", status=422, **dict(choose, date="i morgon"))
+    assert "ÅÅÅÅ-MM-DD" in res["errors"]["date"]
+    assert api.get(url + "/@meeting", user="ks_member").json["justering"] == {
+        "adjusters": [], "place": "", "date": None}
+    assert len(trail(api, url, "declaration")) == declarations
+
+    # The chair (or the clerk) records the meeting's choice: audited, in the summary.
+    assert act(api, url, "choose_adjusters", "ks_chair", **choose) == {
+        "adjusters": ["ks_member", "ks_sub1"], "place": "Kommunhuset, rum 3", "date": choose["date"]}
+    assert api.get(url + "/@meeting", user="ks_member").json["justering"]["adjusters"] == ["ks_member", "ks_sub1"]
+    entry = trail(api, url, "declaration")[0]
+    assert (entry["actor"], entry["details"]["act"], entry["details"]["adjusters"]) == (
+        "ks_chair", "choose_adjusters", ["ks_member", "ks_sub1"])
+
+    act(api, url, "decide", "ks_chair", item=1, outcome="approve")
+    api.transition(url, "close", "ks_chair")
+    res = act(api, url, "choose_adjusters", "ks_chair", status=409, **choose)
+    assert "nuvarande läge" in res["message"]
+
+    # The protocol names them, with the place and the day; a request naming others is refused.
+    res = api.post(url + "/@protocol", {"adjusters": ["ks_member"]}, user="clerk", status=422).json
+    assert "valde justerarna (ks_member, ks_sub1)" in res["errors"]["adjusters"]
+    assert not api.get(url, user="clerk").json["links"].get("protocol")
+    protocol = api.get(local(api.post(url + "/@protocol", {}, user="clerk", status=201).json["@id"]),
+                       user="clerk").json
+    assert (protocol["adjusters"], protocol["justering_place"], protocol["justering_date"]) == (
+        ["ks_member", "ks_sub1"], "Kommunhuset, rum 3", choose["date"])
 
 
 def make_protocol(api, meeting_url, status=201, **body):
@@ -95,6 +168,9 @@ def test_the_protocol_is_made_from_the_meeting(api, app, seed_url):
     assert "bland dem som tjänstgjorde" in res["errors"]["adjusters"]
     res = make_protocol(api, meeting_url, status=422, adjusters=["ks_chair"])
     assert "Ordföranden" in res["errors"]["adjusters"]
+    # The meeting chose none and the request names none: refused, with the reason.
+    res = make_protocol(api, meeting_url, status=422, adjusters=[])
+    assert "valde inga justerare" in res["errors"]["adjusters"]
     url = make_protocol(api, meeting_url)
     make_protocol(api, meeting_url, status=409)  # once per meeting
 

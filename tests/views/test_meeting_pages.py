@@ -358,3 +358,79 @@ def test_a_kf_meeting_reaches_adopted_through_the_pages(app, api, seed_url):
     form["outcome"] = "approve"
     page = form.submit(status=303).follow()
     assert api.get(seed_url, user="clerk").json["review_state"] == "adopted"
+
+
+# -- justerare, the protocol, and a kallelse that cannot be side-stepped --------------------
+def test_the_justerare_are_chosen_on_the_page_and_the_clerk_makes_the_protocol(app, api, seed_url):
+    url, chair, page = open_ks_meeting(app, api, seed_url)
+    assert "choose_adjusters" not in acts_offered(page)  # not before the roll call
+    act(api, url, "roll_call", "clerk", present=KS_SEATS)
+    page = chair.get(url)
+    member = browse(app, "ks_member2")
+    assert "choose_adjusters" not in acts_offered(member.get(url))
+    form = form_for(page, "choose_adjusters")
+    # Those serving, not the chair who presides.
+    assert [box._value for box in form.fields["adjusters"]] == ["ks_member", "ks_member2"]
+    # A refusal comes back beside the form, with the service's reason, and nothing is written.
+    csrf = page.html.select_one("input[name=csrf_token]")["value"]
+    res = chair.post(url + "/act", {"csrf_token": csrf, "act": "choose_adjusters", "adjusters": "ks_chair"},
+                     status=422)
+    assert "Ordföranden justerar redan" in res.html.select_one("#why-choose_adjusters").get_text()
+    assert api.get(url + "/@meeting", user="clerk").json["justering"]["adjusters"] == []
+    for box in form.fields["adjusters"]:
+        box.checked = True
+    form["place"] = "Kommunhuset"
+    form["date"] = (TODAY + datetime.timedelta(days=12)).isoformat()
+    page = form.submit(status=303).follow()
+    assert "Justerarna är valda." in main_text(page)
+    assert "Kalle Ledamot (KS), Klara Ledamot (KS)" in page.html.select_one("dl.facts").get_text()
+    act(api, url, "decide", "ks_chair", item=1, outcome="approve")
+    api.transition(url, "close", "ks_chair")
+
+    # "Skapa protokoll": the clerk's, on the closed meeting's page, with the CSRF token.
+    assert not member.get(url).html.select_one("#make-protocol-form")
+    csrf = member.get(url).html.select_one("input[name=csrf_token]")["value"]
+    res = member.post(url + "/make-protocol", {"csrf_token": csrf}, status=403)
+    assert "registratorn" in res.html.select_one("#why-protocol").get_text()
+    clerk = browse(app, "clerk")
+    clerk.post(url + "/make-protocol", {}, status=400)
+    assert not api.get(url, user="clerk").json["links"].get("protocol")
+    page = clerk.get(url)
+    protocol_page = page.forms["make-protocol-form"].submit(status=303).follow()
+    protocol_url = protocol_page.request.path
+    assert "Protokollet är skapat." in main_text(protocol_page)
+    assert protocol_page.html.select_one("#meeting-link a")["href"] == f"http://localhost{url}/"
+    protocol = api.get(protocol_url, user="clerk").json
+    assert (protocol["adjusters"], protocol["justering_place"]) == (["ks_member", "ks_member2"], "Kommunhuset")
+    # The meeting page now links its protocol and offers no second one.
+    page = clerk.get(url)
+    assert page.html.select_one("#protocol-link a")["href"].rstrip("/") == "http://localhost" + protocol_url.rstrip("/")
+    assert not page.html.select_one("#make-protocol-form")
+
+
+def test_a_closed_meeting_without_justerare_gets_them_from_the_protocol_form(app, api, seed_url):
+    url, chair, page = open_ks_meeting(app, api, seed_url)
+    act(api, url, "roll_call", "clerk", present=KS_SEATS)
+    act(api, url, "decide", "ks_chair", item=1, outcome="approve")
+    api.transition(url, "close", "ks_chair")
+    clerk = browse(app, "clerk")
+    form = clerk.get(url).forms["make-protocol-form"]
+    res = form.submit(status=422)
+    assert "valde inga justerare" in res.html.select_one("#why-protocol").get_text()
+    assert not api.get(url, user="clerk").json["links"].get("protocol")
+    form = res.forms["make-protocol-form"]
+    form.fields["adjusters"][0].checked = True  # ks_member
+    form["justering_place"] = "Stadshuset"
+    protocol_url = form.submit(status=303).follow().request.path
+    assert api.get(protocol_url, user="clerk").json["adjusters"] == ["ks_member"]
+
+
+def test_the_edit_form_refuses_to_move_a_convened_meeting_past_the_notice_rule(app, api):
+    url = new_meeting(api, "KF", days=20)
+    api.transition(url, "convene", "clerk")
+    clerk = browse(app, "clerk")
+    form = clerk.get(url + "/edit").forms["edit-form"]
+    form["date"] = (TODAY + datetime.timedelta(days=1)).isoformat()
+    res = form.submit(status=422)
+    assert "minst 7 dagar före sammanträdet (KL 5:13–15)" in main_text(res)
+    assert api.get(url, user="clerk").json["date"] == (TODAY + datetime.timedelta(days=20)).isoformat()

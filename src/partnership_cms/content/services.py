@@ -92,6 +92,21 @@ def _check_references(request, schema, values):
         raise ContentInvalid(errors)
 
 
+def _check_state_allows(request, obj, values):
+    """The object's state may refuse an edit (a convened meeting moved earlier
+    than its notice allows): its workflow's ``edit_guards`` say why, per field."""
+    workflows = request.registry.queryUtility(IWorkflows)
+    if workflows is None or obj.type_name not in workflows.definitions:
+        return
+    problems = workflows.edit_problems(request, obj, values)
+    if problems:
+        errors = {}
+        for problem in problems:
+            errors.setdefault(getattr(problem, "mapping", None) and problem.mapping.get("field_name") or "guards",
+                              problem)
+        raise ContentInvalid(errors)
+
+
 def check_content(request, type_name, payload, *, allow_system=False):
     """Validate ``payload`` as ``create_content`` would, changing nothing (the
     import preview); raises ContentInvalid."""
@@ -133,6 +148,7 @@ def edit_content(request, obj, payload, *, allow_system=False, reason=None):
     schema = get_schemas(request.registry)[obj.type_name]
     values = _validate(request, schema, payload, partial=True, allow_system=allow_system)
     _check_references(request, schema, values)
+    _check_state_allows(request, obj, values)
     changes = []
     for field_name, new in values.items():
         old = obj.data.get(field_name)

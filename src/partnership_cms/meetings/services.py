@@ -29,6 +29,7 @@ from ..i18n import _
 from ..security.policy import roles_in_context
 from ..workflow import NotAllowed, NotAvailable, get_workflows
 from ..workflow.meeting_steps import body_of, presides
+from ..workflow.protocol_steps import meeting_chair
 from .confidential import case_is_confidential, readable_agenda
 
 MOTION_KINDS = ("approve", "reject", "refer_back", "table", "amend", "add")
@@ -36,6 +37,8 @@ WORDED_MOTIONS = ("amend", "add")  # ändrings- and tilläggsyrkanden carry thei
 CONTINUE = "continue"  # a vote whose answer decides nothing yet (e.g. an återremiss that falls)
 MAX_TEXT = 10_000
 MAX_NOTE = 2_000  # a protokollsanteckning is a short statement, not a written reservation
+MAX_ADJUSTERS = 3  # the protocol's own limit (protocols/services.py) is the same
+MAX_PLACE = 300
 
 
 class MeetingRefused(ServiceError):
@@ -100,9 +103,13 @@ def summary(request, meeting):
                       for v in item.get("votes") or ()],
             "notes": list(item.get("notes") or ()),
         })
+    justering_date = meeting.data.get("justering_date")
     return {"body": body.id, "state": meeting.state, "seats": seats_of(body),
             "serving": serving_now, "quorum": rules.has_quorum(seats_of(body), len(serving_now)),
             "roll_called": bool(meeting.data.get("roll_called")), "items": items,
+            "justering": {"adjusters": list(meeting.data.get("adjusters") or ()),
+                          "place": meeting.data.get("justering_place") or "",
+                          "date": justering_date.isoformat() if justering_date else None},
             "membership": {k: list(v) if isinstance(v, tuple) else v
                            for k, v in membership(request.root, body).items()}}
 
@@ -690,6 +697,46 @@ def note(request, meeting, body):
     return entry
 
 
+# -- justering (chosen at the meeting, KL 5:69 and 6:35) ------------------------------
+def choose_adjusters(request, meeting, body):
+    """The meeting chooses who justerar its protocol with the chair, and where
+    and when: the chair or the clerk records it, before the meeting closes.
+    The justerare serve at the meeting and are not its chair; a new choice replaces the last."""
+    deciding = body_of(request, meeting)
+    _require_clerk_or_chair(request, meeting, deciding)
+    _require_state(meeting, "open")
+    _require_roll_call(meeting)
+    adjusters = _logins(body, "adjusters")
+    serving_now = serving_on(meeting, deciding, root=request.root)
+    if not adjusters or len(adjusters) > MAX_ADJUSTERS or len(set(adjusters)) != len(adjusters):
+        raise MeetingInvalid({"adjusters": _("Välj en till ${max} olika justerare.", mapping={"max": MAX_ADJUSTERS})})
+    if meeting_chair(meeting) in adjusters:
+        raise MeetingInvalid({"adjusters": _("Ordföranden justerar redan; välj någon annan som justerare.")})
+    absent = [a for a in adjusters if a not in serving_now]
+    if absent:
+        raise MeetingInvalid({"adjusters": _("Justerare väljs bland dem som tjänstgör: ${names}.",
+                                             mapping={"names": ", ".join(absent)})})
+    place = _text(body, "place", limit=MAX_PLACE)
+    day = _day(body, "date")
+    if day is not None and day < meeting.data["date"]:
+        raise MeetingInvalid({"date": _("Justeringen kan inte ske före sammanträdet.")})
+    _store(request, meeting, AuditAction.DECLARATION,
+           {"act": "choose_adjusters", "adjusters": adjusters, "place": place,
+            "date": day.isoformat() if day else None},
+           adjusters=adjusters, justering_place=place, justering_date=day)
+    return summary(request, meeting)["justering"]
+
+
+def _day(body, name):
+    value = body.get(name)
+    if value in (None, ""):
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise MeetingInvalid({name: _("Ange ett datum (ÅÅÅÅ-MM-DD).")}) from None
+
+
 ACTS = {
     "add_item": add_item,
     "add_information": add_information,
@@ -707,6 +754,7 @@ ACTS = {
     "decide": decide,
     "reserve": reserve,
     "note": note,
+    "choose_adjusters": choose_adjusters,
 }
 
 

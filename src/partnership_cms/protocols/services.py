@@ -223,10 +223,17 @@ def create_protocol(request, meeting, body):
     present = sorted(a["member"] for a in meeting.data.get("attendance") or () if a["status"] == "present")
     substitutes = [dict(s) for s in meeting.data.get("substitutions") or ()]
     serving = set(present) | {s["substitute"] for s in substitutes}
-    adjusters = _strings(meeting.data.get("adjusters") or body.get("adjusters"), "adjusters")
+    # The justerare the meeting chose (choose_adjusters) are the protocol's; a meeting
+    # that chose none leaves them to the request (older meetings, the API as before).
+    chosen = list(meeting.data.get("adjusters") or ())
+    asked = _strings(body.get("adjusters"), "adjusters")
+    adjusters = chosen or asked
     errors = {}
-    if not adjusters:
-        errors["adjusters"] = _("Ange minst en justerare.")
+    if chosen and asked and asked != chosen:
+        errors["adjusters"] = _("Sammanträdet valde justerarna (${names}); de ändras inte i protokollet.",
+                                mapping={"names": ", ".join(chosen)})
+    elif not adjusters:
+        errors["adjusters"] = _("Sammanträdet valde inga justerare; ange minst en justerare.")
     elif len(adjusters) > MAX_ADJUSTERS or len(set(adjusters)) != len(adjusters):
         errors["adjusters"] = _("Ange högst ${max} olika justerare.", mapping={"max": MAX_ADJUSTERS})
     elif chair in adjusters:
@@ -236,7 +243,7 @@ def create_protocol(request, meeting, body):
         if absent:
             errors["adjusters"] = _("Justerare väljs bland dem som tjänstgjorde: ${names}.",
                                     mapping={"names": ", ".join(absent)})
-    justering_date = _date(body.get("justering_date"), "justering_date")
+    justering_date = _date(body.get("justering_date"), "justering_date") or meeting.data.get("justering_date")
     if justering_date is not None and justering_date < meeting.data["date"]:
         errors["justering_date"] = _("Justeringen kan inte ske före sammanträdet.")
     if errors:
@@ -248,7 +255,8 @@ def create_protocol(request, meeting, body):
         "meeting_place": meeting.data.get("place") or "", "present": present, "substitutes": substitutes,
         "others_present": _strings(body.get("others_present"), "others_present"),
         "chair": chair, "secretary": _login(request), "adjusters": adjusters,
-        "justering_place": _text(body.get("justering_place"), "justering_place"),
+        "justering_place": _text(body.get("justering_place"), "justering_place")
+        or meeting.data.get("justering_place") or "",
         "justering_date": justering_date, "items": _items(request, meeting),
         "signatures": [], "voided_signatures": [], "immediate": [], "justified_on": None,
         "justification_late": "",

@@ -32,6 +32,7 @@ DONE = {
     "reserve": _("Din reservation är anmäld."),
     "note": _("Din protokollsanteckning är anmäld."),
     "confidential": _("Sekretessmarkeringen är ändrad."),
+    "choose_adjusters": _("Justerarna är valda."),
 }
 INT_FIELDS = ("item", "motion")  # sent as numbers; anything else is passed on for the service to refuse
 BOOLEAN_FIELDS = {"1": True, "0": False}  # a checkbox or a hidden field; anything else goes on to be refused
@@ -57,6 +58,8 @@ def act_body(page, name):
         body["present"] = post.getall("present")
         body["substitutes"] = [{"substitute": s, "for": post[f"for-{s}"]}
                                for s in page.seats["substitutes"] if post.get(f"for-{s}")]
+    if name == "choose_adjusters":
+        body["adjusters"] = post.getall("adjusters")
     if name == "order":
         body = {"items": reordered(page.agenda(), body.get("item"), post.get("direction"))}
     return body
@@ -73,6 +76,15 @@ def reordered(items, number, direction):
     return order
 
 
+def refusal_of(request, error):
+    """A service's refusal as one sentence for the page (its reason and each
+    field's), the response's status set to the error's."""
+    message, errors = error.rendered(request)
+    reasons = [v if isinstance(v, str) else " ".join(map(str, v)) for v in errors.values()]
+    request.response.status = status_of(error)[0]
+    return " ".join([message, *reasons])
+
+
 def perform(page, back=None):
     """Perform the act a form sent; on success a redirect (the message
     flashed), on refusal None with ``page.refused`` set and the status given."""
@@ -84,10 +96,7 @@ def perform(page, back=None):
         result = perform_act(request, page.context, name, act_body(page, name))
     except ServiceError as e:
         doom(request)
-        message, errors = e.rendered(request)
-        reasons = [v if isinstance(v, str) else " ".join(map(str, v)) for v in errors.values()]
-        page.refused = {name: " ".join([message, *reasons])}
-        request.response.status = status_of(e)[0]
+        page.refused = {name: refusal_of(request, e)}
         return None
     if name == "vote":
         text = _("Din röst är räknad: ${vote}.", mapping={"vote": translate(request, VOTE_TITLES[result["choice"]])})

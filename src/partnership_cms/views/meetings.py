@@ -26,17 +26,21 @@ from pyramid.view import view_config
 from .. import catalog
 from ..bodies import get_bodies, membership
 from ..content.models import Content, Root
+from ..errors import ServiceError
 from ..i18n import translate
 from ..meetings import readable_agenda, summary
 from ..meetings.confidential import case_is_confidential
 from ..meetings.services import CONTINUE, serving_on
+from ..protocols import create_protocol, protocol_of
 from ..security.permissions import VIEW
 from ..security.policy import roles_in_context, search_principals
 from ..workflow import get_workflows
 from ..workflow.meeting_steps import body_of, presides
+from ..workflow.protocol_steps import meeting_chair
 from .base import BaseView, _, bodies_of
 from .document import DocumentPage, resolve
-from .meeting_forms import perform
+from .formkit import doom
+from .meeting_forms import perform, refusal_of
 
 MEETING_TYPE = "Meeting"
 TEMPLATES = "partnership_cms:templates/"
@@ -217,6 +221,12 @@ class MeetingPage(DocumentPage):
                 facts.append((self.label(name), data[name]))
         if data.get("convened_on"):
             facts.append((self.label("convened_on"), self.format_date(data["convened_on"])))
+        if data.get("adjusters"):
+            facts.append((self.label("adjusters"), ", ".join(self.name_of(a) for a in data["adjusters"])))
+        if data.get("justering_place"):
+            facts.append((self.label("justering_place"), data["justering_place"]))
+        if data.get("justering_date"):
+            facts.append((self.label("justering_date"), self.format_date(data["justering_date"])))
         return facts
 
     def name_of(self, login):
@@ -335,6 +345,41 @@ class MeetingPage(DocumentPage):
     def serving_count(self):
         return len(self.live["serving"])
 
+    # -- justering and the protocol --------------------------------------------------------
+    @property
+    def may_choose_adjusters(self):
+        """While the meeting is open, after the roll call, the chair or the clerk records its justerare."""
+        return self.may_change_attendance
+
+    def adjuster_candidates(self):
+        """(login, name, chosen) of who serves now and may justera (not the chair)."""
+        chosen = set(self.context.data.get("adjusters") or ())
+        chair = meeting_chair(self.context)
+        return [(login, self.name_of(login), login in chosen)
+                for login in sorted(self.live["serving"]) if login != chair]
+
+    @property
+    def chosen_adjusters(self):
+        return list(self.context.data.get("adjusters") or ())
+
+    @reify
+    def protocol_link(self):
+        """(url, label) of the meeting's protocol, if it has one the user may see."""
+        path = protocol_of(self.context)
+        return self.link(path) if path else None
+
+    @property
+    def may_make_protocol(self):
+        return self.is_clerk and self.state == "closed" and not protocol_of(self.context)
+
+    def served(self):
+        """(login, name) of who served at the closed meeting and may justera (not the chair)."""
+        data = self.context.data
+        chair = meeting_chair(self.context)
+        logins = {a["member"] for a in data.get("attendance") or () if a["status"] == "present"}
+        logins |= {s["substitute"] for s in data.get("substitutions") or ()}
+        return [(login, self.name_of(login)) for login in sorted(logins) if login != chair]
+
     # -- refusals -------------------------------------------------------------------------
     def refusal(self, act):
         """The service's reason for refusing ``act`` just now, or None."""
@@ -359,3 +404,21 @@ class MeetingView(MeetingPage):
         if done is not None:
             return done
         return {"page": self}
+
+    @view_config(context=Content, type_name=MEETING_TYPE, name="make-protocol", request_method="POST",
+                 accept="text/html", renderer=TEMPLATES + "meeting.pt", permission=VIEW)
+    def make_protocol(self):
+        """"Skapa protokoll": the same service as ``POST <meeting>/@protocol``; the
+        justerare, place and day the meeting chose, else the ones the form sends."""
+        post = self.request.POST
+        body = {"adjusters": post.getall("adjusters") or None,
+                "justering_place": post.get("justering_place", "").strip() or None,
+                "justering_date": post.get("justering_date", "").strip() or None}
+        try:
+            protocol = create_protocol(self.request, self.context, {k: v for k, v in body.items() if v})
+        except ServiceError as e:
+            doom(self.request)
+            self.refused = {"protocol": refusal_of(self.request, e)}
+            return {"page": self}
+        self.request.session.flash(translate(self.request, _("Protokollet är skapat.")))
+        return HTTPSeeOther(self.request.resource_url(protocol))

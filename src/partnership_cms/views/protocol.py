@@ -27,6 +27,11 @@ class ProtocolSection:
         self.context = page.context
         self.status = status(self.request, self.context)
 
+    def meeting(self):
+        """(url, label) of the meeting the protocol is of, if the user may see it."""
+        path = self.context.data.get("meeting")
+        return self.page.link(path) if path else None
+
     def html(self):
         return protocol_html(self.request, self.context)
 

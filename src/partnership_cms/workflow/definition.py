@@ -25,7 +25,7 @@ from ..security.roles import KNOWN_ROLES
 from .params import Ref
 
 COMMENT_RULES = {"required", "optional"}
-STATE_KEYS = {"id", "title", "final", "permissions", "worklist"}
+STATE_KEYS = {"id", "title", "final", "permissions", "worklist", "edit_guards"}
 TRANSITION_KEYS = {"id", "title", "from", "to", "roles", "guards", "actions", "comment", "data", "worklist",
                    "not_by", "confirm", "destructive"}
 # What ``confirm: true`` asks before an irreversible step (``confirm: {sv, en}`` says it itself).
@@ -55,6 +55,8 @@ class State:
     final: bool
     permissions: dict  # permission -> tuple of roles
     worklist: dict | None = None  # {sv, en}: the start page's heading for what waits here
+    # Guards an edit in this state must pass, called with the edit's values as ``data``.
+    edit_guards: tuple = ()  # of Step
 
 
 @dataclass
@@ -180,7 +182,8 @@ def parse_definition(source, raw, guards, actions, schemas=None):
                 raise WorkflowDefinitionError(source, sid, f"unknown permission {perm!r}")
             perms[perm] = _roles(source, sid, roles)
         worklist = _title(source, sid, rs["worklist"]) if rs.get("worklist") else None
-        states[sid] = State(sid, _title(source, sid, rs.get("title")), bool(rs.get("final")), perms, worklist)
+        states[sid] = State(sid, _title(source, sid, rs.get("title")), bool(rs.get("final")), perms, worklist,
+                            _steps(source, sid, rs.get("edit_guards"), guards, "guard"))
     if raw["initial"] not in states:
         raise WorkflowDefinitionError(source, raw["initial"], "initial state is not declared")
 
@@ -287,9 +290,12 @@ def check_steps(definitions, guards, actions, schemas):
     function (tests that check only the names) has nothing to check.
     """
     for definition in definitions.values():
-        for t in definition.transitions.values():
-            for kind, steps, functions, leading in (("guard", t.guards, guards, 3),
-                                                    ("action", t.actions, actions, 4)):
+        where_steps = [(t.id, (("guard", t.guards, guards, 3), ("action", t.actions, actions, 4)))
+                       for t in definition.transitions.values()]
+        where_steps += [(s.id, (("edit guard", s.edit_guards, guards, 3),))
+                        for s in definition.states.values() if s.edit_guards]
+        for name, kinds in where_steps:
+            for kind, steps, functions, leading in kinds:
                 for step in steps:
                     where = f"{kind} {step.name}"
                     fn = functions.get(step.name) if hasattr(functions, "get") else None
@@ -297,14 +303,14 @@ def check_steps(definitions, guards, actions, schemas):
                         continue
                     problem = _signature_problem(fn, leading, step.params)
                     if problem:
-                        raise WorkflowDefinitionError(definition.source, t.id, f"{where}: {problem}")
+                        raise WorkflowDefinitionError(definition.source, name, f"{where}: {problem}")
                     hints = typing.get_type_hints(fn, include_extras=True)
                     for param, value in step.params.items():
                         for ref in getattr(hints.get(param), "__metadata__", ()):
                             if isinstance(ref, Ref):
                                 problem = _ref_problem(ref, value, step.params, definition, definitions, schemas)
                                 if problem:
-                                    raise WorkflowDefinitionError(definition.source, t.id,
+                                    raise WorkflowDefinitionError(definition.source, name,
                                                                   f"{where}: parameter {param!r}: {problem}")
 
 

@@ -221,6 +221,16 @@ class Workflows:
                 data[spec.name] = dates.today()
         return data
 
+    # -- edits -------------------------------------------------------------
+    def edit_problems(self, request, context, values):
+        """The reasons the object's state refuses an edit to ``values`` (its
+        ``edit_guards``, each called as a guard with the values as ``data``)."""
+        state = self.definitions[context.type_name].states[context.state]
+        problems = []
+        for step in state.edit_guards:
+            problems.extend(self.guards[step.name](context, request, values, **step.params))
+        return problems
+
     def _guard_problems(self, request, context, t, data):
         problems = self._four_eyes_problems(request, context, t)
         for step in t.guards:

@@ -41,16 +41,40 @@ def presides(request, meeting, body):
 def notice_in_time(context, request, data, *, date_field: Annotated[str, FieldOf()],
                    body_field: Annotated[str, FieldOf()]):
     """The notice goes out today at least the body's notice days before the meeting."""
-    body = body_of(request, context, body_field)
-    meeting_date = context.data[date_field]
-    today = dates.today()
-    if rules.notice_in_time(meeting_date, today, body.notice_days):
+    return _late_notice(request, context, context.data[date_field], body_field)
+
+
+def _late_notice(request, meeting, meeting_date, body_field, field_name=None):
+    """The notice rule, in one place: a notice sent today for ``meeting_date``
+    reaches the members at least the body's notice days before it, or the reason why not."""
+    body = body_of(request, meeting, body_field)
+    if rules.notice_in_time(meeting_date, dates.today(), body.notice_days):
         return []
     last = meeting_date - datetime.timedelta(days=body.notice_days)
+    mapping = {"body": body.title, "days": body.notice_days, "law": body.notice_law, "last": last.isoformat()}
+    if field_name:
+        mapping["field_name"] = field_name
     return [_("Kallelsen kommer för sent: ${body} ska kallas minst ${days} dagar före sammanträdet "
-              "(${law}); sista dag var ${last}.",
-              mapping={"body": body.title, "days": body.notice_days, "law": body.notice_law,
-                       "last": last.isoformat()})]
+              "(${law}); sista dag var ${last}.", mapping=mapping)]
+
+
+def notice_kept_when_moved(context, request, data, *, date_field: Annotated[str, FieldOf()],
+                           time_field: Annotated[str, FieldOf()], body_field: Annotated[str, FieldOf()]):
+    """An edit that moves a convened meeting to an earlier moment is a new
+    kallelse sent today, so it must keep the notice rule; moving it later is fine."""
+    old_date, old_time = context.data[date_field], _clock(context.data.get(time_field))
+    new_date = data.get(date_field) or old_date
+    new_time = _clock(data[time_field]) if time_field in data else old_time
+    if (new_date, new_time) >= (old_date, old_time):
+        return []
+    return _late_notice(request, context, new_date, body_field,
+                        field_name=date_field if new_date != old_date else time_field)
+
+
+def _clock(value):
+    """A time as "HH:MM", so that the strings order as the times do ("" is the start of the day)."""
+    value = (value or "").strip()
+    return value.zfill(5) if ":" in value else value
 
 
 def chair_of_meeting_body(context, request, data, *, body_field: Annotated[str, FieldOf()]):
@@ -88,6 +112,7 @@ def number_agenda(context, request, transition, data, *, body_field: Annotated[s
 
 def includeme(config):
     config.add_workflow_guard("notice_in_time", notice_in_time)
+    config.add_workflow_guard("notice_kept_when_moved", notice_kept_when_moved)
     config.add_workflow_guard("chair_of_meeting_body", chair_of_meeting_body)
     config.add_workflow_guard("no_vote_open", no_vote_open)
     config.add_workflow_action("record_today", record_today)
