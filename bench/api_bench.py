@@ -3,21 +3,28 @@
 What it does (``make bench`` runs it with the defaults):
 
 1. Builds a fresh database in a temporary folder with the project's own code
-   (demo users, the seed case), then 1,000 proposals made in batches inside
-   script requests (``scripting.app_request`` + ``act_as`` +
-   ``content.services.create_content``, a commit every 200), moved through
-   real transitions so that the states have realistic selectivity.
+   (demo users, the seed case), then 1,000 proposals with the bulk loader
+   (``dataset.OurDatabase.grow``: ``scripting.app_request`` + ``act_as`` +
+   ``content.services.create_content`` in transactions of 1,000, each case
+   numbered, indexed and audited as usual, with a progress bar), moved
+   through real transitions so that the states have realistic selectivity.
 2. Serves it with ``pserve`` (waitress, 4 threads) in a separate process and
    drives it from this process with 4 client threads on keep-alive
-   connections: create, object JSON, @search by type and state, a transition
-   (submit, each request on a different complete draft) and the audit verify.
-   Prints requests/second and p50/p95 latency, the CPU used by the server,
-   the client and every other process on the machine (the figures mean
-   little when other work shares the CPUs), the conflicts the server logged,
-   the start-up time and the server's resident memory.
-3. Stops the server, grows the same database to 10,000 proposals, restarts
-   and repeats; prints search latency at 10,000 against 1,000.
-4. Right before each round, serves a bare Pyramid + ZODB app
+   connections: object JSON, @search by type and state, the HTML start page,
+   the director's worklist, the register (drafts, and all), a document page,
+   create, a transition (submit, each request on a different complete draft)
+   and the audit verify (skipped above 20,000 cases: one full verification
+   outlasts the client's timeout there). Prints requests/second and p50/p95
+   latency, the CPU used by the server, the client and every other process
+   on the machine (the figures mean little when other work shares the
+   CPUs), the conflicts the server logged, the start-up time and the
+   server's resident memory.
+3. Stops the server and packs the database with ``partnership-cms pack
+   --days 0``, printing Data.fs bytes per case before and after.
+4. Grows the same database to the next size (``--sizes 1000,10000,100000``
+   runs the 100,000 round too) and repeats; prints every figure's p50 at
+   each size against the first.
+5. Right before each round, serves a bare Pyramid + ZODB app
    (``bench/baseline_app.py``) the same way; the summary prints each of our
    figures as a ratio to the matching bare figure, next to its target.
 
@@ -33,18 +40,22 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import datetime
 import json
 import os
 import random
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 from dataset import OurDatabase, proposal_payload
 from harness import (
+    PROJECT,
     THREADS,
     Server,
     bin_path,
@@ -63,12 +74,21 @@ from harness import (
 # The project's performance targets, and Plone 6 + plone.restapi on the same
 # kind of machine for scale (ours should be at least PLONE_FACTOR times each).
 TARGETS = {
-    "transition_vs_commit": 0.5,
+    # Issue 2 asked 0.5; issue 14 re-stated 0.4 with the audit append and the reindex in the transaction.
+    "transition_vs_commit": 0.4,
     "json_vs_page": 0.6,
     "search_growth": 1.3,
     "startup_s": 2.0,
     "rss_mb": 150.0,
+    "create_vs_commit": 0.3,
+    "packed_kb": 20.0,
 }
+# Figures whose p50 is compared across sizes; those in GROWTH_BOUND must stay
+# within search_growth of their p50 at the smallest size (issue 14).
+GROWTH = ("get", "search", "create", "transition", "html_start", "html_worklist",
+          "html_register", "html_register_all", "html_document", "verify")
+GROWTH_BOUND = {"get", "search", "transition", "html_start", "html_worklist", "html_register",
+                "html_register_all", "html_document"}
 PLONE = {"create": 9.0, "transition": 33.0, "get": 72.0, "search": 38.0}
 PLONE_FACTOR = 10
 SEARCH_STATES = ("draft", "review", "ks", "kf")
@@ -118,10 +138,16 @@ def run_ours(db, size, args, log_dir):
 
         # HTML pages (issue 3): what a browser asks for, rendered from the same services.
         html_headers = {"Accept": "text/html", "Authorization": "Bearer " + officer}
+        director_html = {"Accept": "text/html", "Authorization": "Bearer " + login(port, "director")}
         page_requests = {
             "start": ("start page  GET / (Mina uppgifter)", lambda i, rng: ("GET", "/", None, html_headers)),
+            # The director's worklist holds every case waiting for review: it grows with the register.
+            "worklist": ("worklist  GET / as the director",
+                         lambda i, rng: ("GET", "/", None, director_html)),
             "register": ("register page  GET /proposals?state=draft",
                          lambda i, rng: ("GET", "/proposals?state=draft", None, html_headers)),
+            "register_all": ("register page  GET /proposals (all)",
+                             lambda i, rng: ("GET", "/proposals", None, html_headers)),
             "document": ("document page  GET /proposals/<id>",
                          lambda i, rng: ("GET", "/proposals/" + rng.choice(names), None, html_headers)),
         }
@@ -166,22 +192,30 @@ def run_ours(db, size, args, log_dir):
             print(f"    (all {pool_size} prepared drafts used before the time was up)")
         used = set(submitted)
         db.drafts = collections.deque(n for n in db.drafts if n not in used)
-        db.names.extend(n for n in created if n not in db.names)
+        known = set(db.names)
+        db.names.extend(n for n in created if n not in known)
 
-        verify_n = args.verify_requests or (8 if size <= 2000 else 4)
-        verify_headers = json_headers(auditor)
-        verdicts = []
+        # A full verification reads every entry: above 20,000 cases one request would
+        # outlast the client's timeout, so those rounds skip it (--verify-requests N forces it).
+        verify_n = args.verify_requests
+        if verify_n is None:
+            verify_n = 8 if size <= 2000 else 4 if size <= 20000 else 0
+        figures["verify"] = figures["verify_valid"] = None
+        if verify_n:
+            verify_headers = json_headers(auditor)
 
-        def verify(i, rng):
-            return "GET", "/@audit/verify", None, verify_headers
+            def verify(i, rng):
+                return "GET", "/@audit/verify", None, verify_headers
 
-        figures["verify"] = scenario(server, "audit verify  GET /@audit/verify", verify,
-                                     seconds=max(seconds * 6, 120), max_requests=verify_n)
-        status, body = request_json(port, "GET", "/@audit/verify", token=auditor)
-        verdicts.append(body)
-        print(f"    verify: valid={body['valid']} entries={body['entries']} "
-              f"chains={body['chains']} objects={body['objects']}", flush=True)
-        figures["verify_valid"] = body["valid"]
+            figures["verify"] = scenario(server, "audit verify  GET /@audit/verify", verify,
+                                         seconds=max(seconds * 6, 120), max_requests=verify_n)
+            status, body = request_json(port, "GET", "/@audit/verify", token=auditor)
+            print(f"    verify: valid={body['valid']} entries={body['entries']} "
+                  f"chains={body['chains']} objects={body['objects']}", flush=True)
+            figures["verify_valid"] = body["valid"]
+        else:
+            print("  audit verify skipped at this size (a full verification would outlast "
+                  "the client's timeout)", flush=True)
 
         rss, hwm = server.rss_mb()
         figures["rss_mb"], figures["rss_peak_mb"] = rss, hwm
@@ -189,6 +223,26 @@ def run_ours(db, size, args, log_dir):
     finally:
         server.stop()
     return figures
+
+
+def pack(db, log_dir):
+    """Data.fs bytes per case before and after the project's ``pack --days 0``
+    (every old revision gone: what is left is the cases, their history and
+    audit entries, and the catalog). The server is stopped: FileStorage packs alone."""
+    cases = len(db.names)
+    before = os.path.getsize(db.data_fs)
+    ini = db.write_ini(free_port())
+    t0 = time.perf_counter()
+    with open(os.path.join(log_dir, "pack.log"), "ab") as log:
+        subprocess.run([bin_path("partnership-cms"), "pack", ini, "--days", "0"], cwd=PROJECT,
+                       stdout=log, stderr=subprocess.STDOUT, check=True, timeout=3600)
+    took = time.perf_counter() - t0
+    after = os.path.getsize(db.data_fs)
+    with contextlib.suppress(OSError):
+        os.remove(db.data_fs + ".old")  # the copy FileStorage keeps; the next round needs the space
+    print(f"  Data.fs {before / cases / 1000:.1f} KB per case, {after / cases / 1000:.1f} KB after "
+          f"`partnership-cms pack --days 0` ({took:.1f} s)", flush=True)
+    return {"bytes_per_case": before / cases, "packed_per_case": after / cases, "pack_s": took}
 
 
 # -- report ---------------------------------------------------------------------------
@@ -206,17 +260,21 @@ def report(ours, base, sizes):
                   f"(p50 {b['page'].pct(50):.1f} ms), commit {commit:.1f} req/s "
                   f"(p50 {b['commit'].pct(50):.1f} ms)")
         rows = [
-            ("create", f["create"], commit, "bare commit", None, PLONE["create"]),
+            ("create", f["create"], commit, "bare commit", TARGETS["create_vs_commit"], PLONE["create"]),
             ("object JSON", f["get"], page, "bare page", TARGETS["json_vs_page"], PLONE["get"]),
             ("search", f["search"], None, None, None, PLONE["search"]),
             ("transition", f["transition"], commit, "bare commit",
              TARGETS["transition_vs_commit"], PLONE["transition"]),
             ("audit verify", f["verify"], None, None, None, None),
             ("start page", f["html_start"], None, None, None, None),
+            ("worklist", f["html_worklist"], None, None, None, None),
             ("register page", f["html_register"], None, None, None, None),
+            ("register all", f["html_register_all"], None, None, None, None),
             ("document page", f["html_document"], None, None, None, None),
         ]
         for label, r, ref, ref_name, target, plone in rows:
+            if r is None:
+                continue
             parts = [f"{label:<13} {r.rps:8.1f} req/s  p50 {r.pct(50):7.1f} ms  "
                      f"p95 {r.pct(95):7.1f} ms"]
             if ref:
@@ -238,20 +296,35 @@ def report(ours, base, sizes):
             memory += (f" (target < {TARGETS['rss_mb']:g} MB at 1,000 cases: "
                        f"{verdict(f['rss_mb'] < TARGETS['rss_mb'])})")
         print(memory)
-        print(f"  audit trail valid after the run: {f['verify_valid']}")
+        if f["verify_valid"] is not None:
+            print(f"  audit trail valid after the run: {f['verify_valid']}")
+    print()
+    for size in sizes:
+        f = ours[size]
+        print(f"Data.fs at {f['proposals']} proposals: {f['bytes_per_case'] / 1000:.1f} KB per case "
+              f"before pack, {f['packed_per_case'] / 1000:.1f} KB after `pack --days 0` "
+              f"({f['pack_s']:.1f} s; target <= {TARGETS['packed_kb']:g} KB: "
+              f"{verdict(f['packed_per_case'] / 1000 <= TARGETS['packed_kb'])})")
     if len(sizes) > 1:
-        lo, hi = sizes[0], sizes[-1]
-        print()
-        for q in (50, 95):
-            a, b = ours[lo]["search"].pct(q), ours[hi]["search"].pct(q)
-            print(f"search p{q} at {hi} vs {lo}: {b:.1f} / {a:.1f} ms = {b / a:.2f} x "
-                  f"(target <= {TARGETS['search_growth']}: "
-                  f"{verdict(b / a <= TARGETS['search_growth'])})")
-        for name in ("get", "create", "transition", "verify"):
-            a, b = ours[lo][name].pct(50), ours[hi][name].pct(50)
-            rps = ours[hi][name].rps / ours[lo][name].rps
-            print(f"{name:<10} p50 at {hi} vs {lo}: {b:.1f} / {a:.1f} ms = {b / a:.2f} x; "
-                  f"req/s {rps:.2f} x")
+        lo = sizes[0]
+        for hi in sizes[1:]:
+            print()
+            for q in (50, 95):
+                a, b = ours[lo]["search"].pct(q), ours[hi]["search"].pct(q)
+                print(f"search p{q} at {hi} vs {lo}: {b:.1f} / {a:.1f} ms = {b / a:.2f} x "
+                      f"(target <= {TARGETS['search_growth']}: "
+                      f"{verdict(b / a <= TARGETS['search_growth'])})")
+            for name in GROWTH:
+                if ours[lo][name] is None or ours[hi][name] is None:
+                    continue
+                a, b = ours[lo][name].pct(50), ours[hi][name].pct(50)
+                rps = ours[hi][name].rps / ours[lo][name].rps
+                target = ""
+                if name in GROWTH_BOUND:
+                    target = (f" (target <= {TARGETS['search_growth']}: "
+                              f"{verdict(b / a <= TARGETS['search_growth'])})")
+                print(f"{name:<18} p50 at {hi} vs {lo}: {b:.1f} / {a:.1f} ms = {b / a:.2f} x; "
+                      f"req/s {rps:.2f} x{target}")
 
 
 def main(argv=None):
@@ -304,6 +377,7 @@ def main(argv=None):
             print("  states: " + ", ".join(f"{s} {n}" for s, n in by_state.items()), flush=True)
             figures = run_ours(db, size, args, log_dir)
             figures["proposals"] = total
+            figures.update(pack(db, log_dir))
             ours[size] = figures
         report(ours, base, sizes)
     finally:
