@@ -69,6 +69,7 @@ from harness import (
     time_main,
     verdict,
     vs_bare,
+    vs_bare_cpu,
 )
 
 # The project's performance targets, and Plone 6 + plone.restapi on the same
@@ -253,9 +254,11 @@ def report(ours, base, sizes):
         f = ours[size]
         print(f"\n-- {f['proposals']} proposals ({size} built) --")
         page = commit = None
+        bare = {}
         if size in base:
             b = base[size]
             page, commit = b["page"].rps, b["commit"].rps
+            bare = {"bare page": b["page"], "bare commit": b["commit"]}
             print(f"  bare Pyramid+ZODB just before: page {page:.1f} req/s "
                   f"(p50 {b['page'].pct(50):.1f} ms), commit {commit:.1f} req/s "
                   f"(p50 {b['commit'].pct(50):.1f} ms)")
@@ -279,6 +282,9 @@ def report(ours, base, sizes):
                      f"p95 {r.pct(95):7.1f} ms"]
             if ref:
                 parts.append(vs_bare(r, ref, ref_name, target))
+                by_cpu = vs_bare_cpu(r, bare[ref_name], ref_name)
+                if by_cpu:
+                    parts.append(by_cpu)
             if plone:
                 x = r.rps / plone
                 parts.append(f"{x:.1f} x Plone's {plone:g}/s (target >= {PLONE_FACTOR} x: "
