@@ -16,11 +16,6 @@ A write is any POST, PUT, PATCH or DELETE, except a log-in: its argon2id
 hashing takes about a tenth of a second on purpose and would hold up every
 other write; log-ins keep relying on the retries.
 
-Each write also closes its ZODB connection before the next one begins
-(``WriteQueue.__call__``): the pool gives the next write that same
-connection, whose cache is current, instead of one that must reload what the
-writes before it changed.
-
 ``partnership_cms.write_queue = false`` turns the queue off (the tests use it
 to make two writes of one process collide, as two processes would).
 """
@@ -45,15 +40,7 @@ class WriteQueue:
         if not is_write(request):
             return self.handler(request)
         with self.lock:
-            try:
-                return self.handler(request)
-            finally:
-                # The response is made: hand the ZODB connection back to the pool
-                # (pyramid_zodbconn closes it in a finished callback) before the next
-                # write may begin, so that it takes this same connection, whose cache
-                # holds what this write changed, instead of one that must load it all
-                # again (a fifth of a create's or a transition's time with 4 threads).
-                request._process_finished_callbacks()
+            return self.handler(request)
 
 
 def includeme(config):
