@@ -40,15 +40,23 @@ run: $(STAMP)  ## serve on http://127.0.0.1:6543 (creates var/Data.fs with demo 
 test: packages $(STAMP) $(BROWSER_STAMP)  ## run the whole test suite (installs what it needs first)
 	$(BIN)/pytest
 
-# The Debian packages the tests need: Chromium for the browser tests (a test
-# tool's own browser download cannot work here), PostgreSQL's binaries for a
-# throwaway cluster when no server answers on 127.0.0.1:5432. Cheap when both
-# are there; as root, apt installs what is missing; otherwise one line says how.
-packages:  ## install Debian's chromium and postgresql when missing (apt, as root)
+# The Debian packages the app and the tests need: Chromium for the browser tests
+# (a test tool's own browser download cannot work here), PostgreSQL's binaries
+# for a throwaway cluster when no server answers on 127.0.0.1:5432, and what
+# WeasyPrint needs for the protocols' PDF/A: Pango (with HarfBuzz's subsetter)
+# and the DejaVu and Liberation fonts that print.css names. Cheap when all are
+# there; as root, apt installs what is missing; otherwise one line says how.
+packages:  ## install Debian's chromium, postgresql, pango and fonts when missing (apt, as root)
 	@missing=""; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	{ command -v initdb && command -v pg_ctl || ls /usr/lib/postgresql/*/bin/initdb; } >/dev/null 2>&1 \
 	  || missing="$$missing postgresql"; \
+	for lib in libpango-1.0.so.0:libpango-1.0-0 libpangoft2-1.0.so.0:libpangoft2-1.0-0 \
+	           libharfbuzz-subset.so.0:libharfbuzz-subset0; do \
+	  /sbin/ldconfig -p | grep -q "$${lib%%:*}" || missing="$$missing $${lib##*:}"; \
+	done; \
+	fc-list 2>/dev/null | grep -q "DejaVu Serif" || missing="$$missing fontconfig fonts-dejavu-core fonts-dejavu-extra"; \
+	fc-list 2>/dev/null | grep -q "Liberation Serif" || missing="$$missing fonts-liberation"; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" != 0 ]; then \
 	  echo "make: the tests need Debian packages:$$missing; run: sudo apt-get update && sudo apt-get install -y$$missing" >&2; \

@@ -27,11 +27,17 @@ What it does (``make bench`` runs it with the defaults):
 5. Right before each round, serves a bare Pyramid + ZODB app
    (``bench/baseline_app.py``) the same way; the summary prints each of our
    figures as a ratio to the matching bare figure, next to its target.
+6. Last, the cast-vote scenario (``vote_bench.py``): the 61 members of a
+   large KF vote at the same instant on one item, round after round, on a
+   database of its own; prints votes/second and p95 as a ratio to the bare
+   commit measured right before it.
 
 Options: ``--sizes 1000,10000``, ``--seconds N`` per scenario, ``--quick``
-(a smoke run: 200 then 1,000 proposals, short scenarios), ``--keep`` (keep
-the temporary folder). Everything listens on 127.0.0.1 only; every server
-process is stopped in a ``finally``.
+(a smoke run: 200 then 1,000 proposals, short scenarios, 3 vote rounds),
+``--vote-rounds N`` (default 10), ``--members N`` (default 61),
+``--votes-only`` (the bare baseline and the vote scenario, no proposal
+rounds), ``--no-votes``, ``--keep`` (keep the temporary folder). Everything
+listens on 127.0.0.1 only; every server process is stopped in a ``finally``.
 
 This file holds the scenarios and the summary; serving, the client threads,
 timing and the bare baseline are ``harness.py``, the database ``dataset.py``.
@@ -53,6 +59,7 @@ import tempfile
 import threading
 import time
 
+import vote_bench
 from dataset import OurDatabase, proposal_payload
 from harness import (
     PROJECT,
@@ -90,6 +97,7 @@ GROWTH = ("get", "search", "create", "transition", "html_start", "html_worklist"
           "html_register", "html_register_all", "html_document", "verify")
 GROWTH_BOUND = {"get", "search", "transition", "html_start", "html_worklist", "html_register",
                 "html_register_all", "html_document"}
+# No target yet for a cast vote: the figure is printed as a ratio to the bare commit.
 PLONE = {"create": 9.0, "transition": 33.0, "get": 72.0, "search": 38.0}
 PLONE_FACTOR = 10
 SEARCH_STATES = ("draft", "review", "ks", "kf")
@@ -333,6 +341,32 @@ def report(ours, base, sizes):
                       f"req/s {rps:.2f} x{target}")
 
 
+def run_votes(folder, args, log_dir, base_fs):
+    """The cast-vote scenario with the bare baseline right before it: (votes Result, bare figures or None)."""
+    db = vote_bench.VoteDatabase(folder, size=args.members)
+    took = db.create()
+    print(f"\n== cast vote: a KF meeting in session, {len(db.members)} members present "
+          f"({took:.1f} s to build) ==", flush=True)
+    base = None
+    if base_fs:
+        print("  bare Pyramid + ZODB just before:", flush=True)
+        base = run_baseline(base_fs, args, log_dir)
+    return vote_bench.run(db, args.vote_rounds, log_dir), base
+
+
+def report_votes(r, base, header):
+    """The cast-vote figures, as ratios to the bare commit measured right before them."""
+    if header:
+        print("\n=== Summary ===")
+    line = f"  cast vote     {r.rps:8.1f} req/s  p50 {r.pct(50):7.1f} ms  p95 {r.pct(95):7.1f} ms"
+    if base is not None:
+        commit = base["commit"]
+        line += (f";  {vs_bare(r, commit.rps, 'bare commit')}; p95 {r.pct(95) / commit.pct(95):.1f} x the "
+                 f"bare commit's {commit.pct(95):.1f} ms")
+    print(f"\n-- {r.name} ({r.count} votes, {r.errors} refused or failed) --")
+    print(line)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default=None, help="proposals per round, e.g. 1000,10000")
@@ -344,7 +378,18 @@ def main(argv=None):
                         help="smoke run: 200,1000 proposals, 2 s scenarios")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument("--no-baseline", action="store_true", help="skip the bare Pyramid+ZODB app")
+    parser.add_argument("--vote-rounds", type=int, default=None,
+                        help="named votes in the cast-vote scenario (default 10, --quick 3)")
+    parser.add_argument("--members", type=int, default=vote_bench.MEMBERS,
+                        help="KF members voting at once (default 61)")
+    parser.add_argument("--votes-only", action="store_true",
+                        help="only the bare baseline and the cast-vote scenario")
+    parser.add_argument("--no-votes", action="store_true", help="skip the cast-vote scenario")
     args = parser.parse_args(argv)
+    if args.votes_only and args.no_votes:
+        parser.error("--votes-only and --no-votes exclude each other")
+    if args.vote_rounds is None:
+        args.vote_rounds = 3 if args.quick else 10
     sizes = args.sizes or ("200,1000" if args.quick else "1000,10000")
     sizes = [int(s) for s in sizes.split(",")]
     if sizes != sorted(sizes):
@@ -365,12 +410,13 @@ def main(argv=None):
           f"keep-alive; {args.seconds:g} s per scenario", flush=True)
     print("The bare app runs right before each round, so that each ratio compares figures "
           "taken minutes apart (other processes on the machine change the load).", flush=True)
-    ours, base = {}, {}
+    ours, base, votes = {}, {}, None
     try:
         base_fs = None if args.no_baseline else build_baseline(folder)
         db = OurDatabase(folder)
-        db.create()
-        for size in sizes:
+        if not args.votes_only:
+            db.create()
+        for size in ([] if args.votes_only else sizes):
             took = db.grow(size)
             total, by_state, entries = db.counts()
             size_mb = os.path.getsize(db.data_fs) / 2**20
@@ -385,7 +431,12 @@ def main(argv=None):
             figures["proposals"] = total
             figures.update(pack(db, log_dir))
             ours[size] = figures
-        report(ours, base, sizes)
+        if not args.no_votes:
+            votes = run_votes(folder, args, log_dir, base_fs)
+        if ours:
+            report(ours, base, sizes)
+        if votes is not None:
+            report_votes(*votes, header=not ours)
     finally:
         if args.keep:
             print(f"\nkept {folder}")

@@ -146,3 +146,7 @@ def unit(tmp_path):
     unit = Unit(tmp_path)
     yield unit
     unit.close()
+
+
+# The ZEO and RelStorage engines (tests/engines.py): `engine` runs either, `postgres` the server.
+from engines import engine, postgres  # noqa: E402, F401

@@ -14,6 +14,7 @@ import partnership_cms
 from conftest import PROJECT, Api, make_app, make_settings, write_ini
 from partnership_cms import cli, configure
 from partnership_cms.audit import verify_all
+from partnership_cms.audit.log import AuditEntry, StoredEntry, index_action, shard_of
 from partnership_cms.content.models import ContentFolder, Root
 from partnership_cms.evolve import (
     APP_KEY,
@@ -166,6 +167,11 @@ def test_a_type_added_after_step_2_is_noticed_and_evolve_adds_its_folder(tmp_pat
     app.registry._zodb_databases[""].close()
 
 
+def steps_from(number):
+    """The evolve steps from ``number`` on (numbers are reserved per helper, so they may skip)."""
+    return [n for n, _step in STEPS if n >= number]
+
+
 def to_old_audit_layout(log):
     """The audit log as steps 1-3 stored it: entry dicts inside the ``entries``
     buckets, one ``by_time`` tree of (time, chain, seq), one ``by_actor`` tree
@@ -184,7 +190,7 @@ def to_old_audit_layout(log):
 
 def test_step_4_moves_the_audit_log_to_its_new_layout(tmp_path, monkeypatch, capsys):
     from partnership_cms.audit import verify_all
-    from partnership_cms.audit.log import TIME_SHARDS, AuditEntry
+    from partnership_cms.audit.log import TIME_SHARDS, StoredEntry
     from partnership_cms.evolve import step_4_audit_log_layout
 
     make_app(tmp_path).registry._zodb_databases[""].close()  # demo users and the seed case
@@ -202,13 +208,13 @@ def test_step_4_moves_the_audit_log_to_its_new_layout(tmp_path, monkeypatch, cap
 
     assert run_cli(tmp_path, "evolve") == 0
     # Step 4 and every later step (5: catalog digests, 6: imports).
-    assert f"Applied evolve steps {list(range(4, LATEST + 1))}." in capsys.readouterr().out
+    assert f"Applied evolve steps {steps_from(4)}." in capsys.readouterr().out
 
     with stored_root(tmp_path) as root:
         log = root.audit_log
         assert root.evolve_version == LATEST
         assert "by_time" not in log.__dict__ and "by_actor" not in log.__dict__
-        assert all(isinstance(e, AuditEntry) for e in log.entries.values())
+        assert all(isinstance(e, StoredEntry) for e in log.entries.values())
         assert len(log.time_shards) == TIME_SHARDS
         assert sum(len(t) for t in log.time_shards) == len(log.entries)
         assert sum(len(t) for t in log.actors.values()) == len(log.entries)
@@ -237,7 +243,7 @@ def test_step_4_keeps_tampering_from_before_the_migration_visible(tmp_path):
             from pyramid_zodbconn import get_connection
 
             root = get_connection(request).root()[APP_KEY]
-            assert evolve(root, app.registry) == list(range(4, LATEST + 1))
+            assert evolve(root, app.registry) == steps_from(4)
             result = verify_all(root).as_dict()
         assert result["valid"] is False
         assert "changed or deleted" in result["first_invalid"]["reason"]
@@ -258,7 +264,7 @@ def test_step_7_names_the_type_in_the_state_index(tmp_path, capsys):
         root.evolve_version = 6
 
     assert run_cli(tmp_path, "evolve") == 0
-    assert f"Applied evolve steps {list(range(7, LATEST + 1))}." in capsys.readouterr().out
+    assert f"Applied evolve steps {steps_from(7)}." in capsys.readouterr().out
 
     app = make_app_on_existing(tmp_path)
     try:
@@ -291,13 +297,77 @@ def test_step_8_puts_the_action_on_the_audit_index_keys(tmp_path, capsys):
         root.evolve_version = 7
 
     assert run_cli(tmp_path, "evolve") == 0
-    assert f"Applied evolve steps {list(range(8, LATEST + 1))}." in capsys.readouterr().out
+    assert f"Applied evolve steps {steps_from(8)}." in capsys.readouterr().out
     with stored_root(tmp_path) as root:
         log = root.audit_log
         for tree in (*log.time_shards, *log.actors.values()):
-            for (_time, chain, seq), action in tree.items():
-                assert action == log.get(chain, seq)["action"]
+            for (_time, chain, seq), value in tree.items():
+                assert index_action(value) == log.get(chain, seq)["action"]
         assert sum(1 for _ in log.find_keys(action="transition")) == transitions
+
+
+def to_step_10_audit_layout(log):
+    """The audit log as steps 4-10 stored it: each entry an ``AuditEntry`` record of
+    its own, the time index's keys mapping to the bare action."""
+    for (chain, seq), stored in list(log.entries.items()):
+        log.entries[(chain, seq)] = AuditEntry(stored.data)
+    for tree in log.time_shards:
+        for key, value in list(tree.items()):
+            tree[key] = index_action(value)
+
+
+def test_step_11_stores_entries_as_bytes_and_keeps_tampering_visible(tmp_path, capsys):
+    from partnership_cms.evolve import step_11_audit_entries_as_bytes
+
+    make_app(tmp_path).registry._zodb_databases[""].close()  # demo users and the seed case
+    seed = f"/proposals/ks-{datetime.date.today().year}-1"
+    with stored_root(tmp_path) as root:
+        log = root.audit_log
+        log.seal("test")
+        before = {"all": list(log.find()), "verify": verify_all(root).as_dict()}
+        assert before["verify"]["valid"] and before["verify"]["seals"] == 1
+        to_step_10_audit_layout(log)
+        # Tampered with before the migration: an entry's content, its hash kept.
+        stored = log.entries[(seed, 2)]
+        log.entries[(seed, 2)] = AuditEntry(dict(stored.data, actor="director"))
+        root.evolve_version = 10
+    with stored_root(tmp_path) as root:  # as the previous step left it
+        assert isinstance(root.audit_log.entries[(seed, 1)], AuditEntry)
+
+    assert run_cli(tmp_path, "evolve") == 0
+    assert "Applied evolve steps [11]." in capsys.readouterr().out
+    with stored_root(tmp_path) as root:
+        log = root.audit_log
+        assert root.evolve_version == LATEST
+        assert all(isinstance(e, StoredEntry) for e in log.entries.values())
+        for tree in log.time_shards:
+            for (_time, chain, seq), value in tree.items():
+                assert value == (log.get(chain, seq)["action"], log.get(chain, seq)["hash"])
+        result = verify_all(root).as_dict()
+        assert result["valid"] is False
+        first = result["first_invalid"]
+        assert (first["chain"], first["seq"], first["code"]) == (seed, 2, "entry_altered")
+        # Undo the tampering (the bytes of the entry as it was): the trail verifies
+        # exactly as before the migration, entries and seal included.
+        log.entries[(seed, 2)] = StoredEntry.of(before_entry(before["all"], seed, 2))
+        assert verify_all(root).as_dict() == before["verify"]
+        assert list(log.find()) == before["all"]
+        step_11_audit_entries_as_bytes(root, None)  # idempotent
+        assert verify_all(root).as_dict() == before["verify"]
+
+        # After the migration: the newest entry of a chain deleted (its entry and index keys).
+        head_seq, _hash = log.heads[seed]
+        newest = log.get(seed, head_seq)
+        del log.entries[(seed, head_seq)]
+        key = (newest["time"], seed, head_seq)
+        del log.time_shards[shard_of(seed)][key]
+        del log.actors[newest["actor"]][key]
+        codes = {(p["chain"], p["code"]) for p in verify_all(root).as_dict()["problems"]}
+        assert (seed, "head_mismatch") in codes
+
+
+def before_entry(entries, chain, seq):
+    return next(e for e in entries if (e["chain"], e["seq"]) == (chain, seq))
 
 
 def test_step_9_reindexes_text_with_swedish_stems(tmp_path, capsys):
@@ -316,7 +386,7 @@ def test_step_9_reindexes_text_with_swedish_stems(tmp_path, capsys):
         assert not text_query_ids(catalog, '"hogskolan"')
 
     assert run_cli(tmp_path, "evolve") == 0
-    assert f"Applied evolve steps {list(range(9, LATEST + 1))}." in capsys.readouterr().out
+    assert f"Applied evolve steps {steps_from(9)}." in capsys.readouterr().out
     with stored_root(tmp_path) as root:
         found = {root.catalog.path_by_docid[d] for d in text_query_ids(root.catalog, '"hogskolan"')}
         assert any(path.startswith("/proposals/") for path in found)

@@ -15,7 +15,8 @@ PACKAGE = "partnership_cms"
 
 # Lowest first. A name is a top-level module or package of partnership_cms.
 LAYERS = [
-    {"events", "i18n", "interfaces", "dates", "memory", "settings", "errors", "storage"},  # foundation: no feature
+    {"events", "i18n", "interfaces", "dates", "memory", "settings", "errors", "storage",
+     "documents"},  # foundation: no feature (documents: HTML -> PDF/A)
     {"schema"},
     {"audit"},
     {"security"},
@@ -23,7 +24,8 @@ LAYERS = [
     {"catalog"},
     {"content"},
     {"workflow"},
-    {"importer", "evolve", "meetings"},
+    {"importer", "evolve", "meetings", "protocols"},
+    {"notices"},  # the anslagstavla: posting, legal force, extracts, expediering (on protocols)
     {"api"},
     {"views"},
     {"__init__", "scripting", "demo", "cli", "write_queue", "retry"},  # the application and its tools

@@ -44,7 +44,10 @@ def test_a_value_that_does_not_parse_names_its_key():
         read_settings({"partnership_cms.session_idle_seconds": "en timme"})
 
 
-@pytest.mark.parametrize("ini", ["development.ini", "production.ini"])
+SHIPPED_INI = ["development.ini", "production.ini", "production-zeo.ini", "production-relstorage.ini"]
+
+
+@pytest.mark.parametrize("ini", SHIPPED_INI)
 def test_every_setting_in_the_shipped_ini_files_is_known(ini):
     parser = configparser.ConfigParser(defaults={"here": PROJECT})
     parser.read(os.path.join(PROJECT, ini), encoding="utf-8")
@@ -61,3 +64,22 @@ def test_the_app_carries_the_settings_and_api_tokens_use_them(tmp_path):
         assert api.post_json("/@login", {"login": "officer", "password": "demo"}).json["token"]
     finally:
         app.registry._zodb_databases[""].close()
+
+
+@pytest.mark.parametrize("ini,storage", [("production-zeo.ini", "ClientStorage"),
+                                         ("production-relstorage.ini", "RelStorageFactory")])
+def test_the_shipped_engine_ini_files_name_their_storage(ini, storage):
+    """The URI (and relstorage.conf) parse with every parameter known, without connecting;
+    pserve's http_port=N gives each process its own port."""
+    import plaster
+    import zodburi
+    from pyramid.paster import get_appsettings
+
+    path = os.path.join(PROJECT, ini)
+    factory, dbkw = zodburi.resolve_uri(get_appsettings(path)["zodbconn.uri"])
+    assert (dbkw["cache_size"], dbkw["pool_size"]) == (20000, 7)
+    # A zconfig:// file gives its section's opener; a zeo:// URI a closure that makes a ClientStorage.
+    owner = getattr(factory, "__self__", None)
+    assert storage == (type(owner).__name__ if owner is not None else factory.__code__.co_names[0])
+    loader = plaster.get_loader(path, protocols=["wsgi"])
+    assert loader.get_settings("server:main", {"http_port": "6544"})["listen"] == "127.0.0.1:6544"

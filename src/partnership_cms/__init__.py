@@ -54,6 +54,8 @@ def configure(settings):
     config.include(".content")
     # Meetings add the Meeting workflow's steps and check bodies against the workflows.
     config.include(".meetings")
+    # The anslagstavla's workflow actions (protocol posting, legal force) and its subscriber.
+    config.include(".notices")
     config.include(".api")
     # HTML views after the API: same URLs, chosen by the Accept header.
     config.include(".views")

@@ -1,4 +1,5 @@
-"""The ``partnership-cms`` command: init, evolve, users, groups, audit, demo, import, repair.
+"""The ``partnership-cms`` command: init, evolve, users, groups, audit, pack, check-catalog,
+finalize, demo, import, repair.
 
 Backup and restore: see docs/operations.md.
 
@@ -21,14 +22,16 @@ from tqdm import tqdm
 from ZODB.POSException import ConflictError
 
 from . import evolve as evolve_module
-from .audit import get_log, verify_all
+from .audit import get_log, verify_all, verify_recent, verify_steps
 from .audit.checkpoint import KEY_VARIABLE, CheckpointError, check_checkpoint, make_checkpoint
 from .audit.verify import Problem
+from .catalog.check import check_catalog, content_objects
 from .content.services import ContentInvalid
 from .demo import load_demo
 from .evolve import DatabaseNotReady
 from .importer import repair_cli
 from .importer.service import ImportFailed, file_document
+from .notices.finalize import finalize_due
 from .scripting import act_as, app_request, load_app
 from .security import accounts
 from .storage import LockError, in_use
@@ -124,7 +127,14 @@ def cmd_audit_verify(args):
             raise SystemExit(f"Cannot read the checkpoint: {e}") from None
     registry = _registry(args.ini, check=True, read_only=True)
     with app_request(registry) as request:
-        result = verify_all(request.root)
+        if args.since_last_seal:
+            result = verify_recent(request.root)
+        else:
+            # A bar on a terminal only (disable=None), on stderr beside the readable lines.
+            total = verify_steps(get_log(request.root))
+            with tqdm(total=total, desc="Verifierar", unit=" steg", file=sys.stderr, disable=None,
+                      mininterval=1) as bar:
+                result = verify_all(request.root, progress=bar.update)
         if checkpoint is not None:
             try:
                 result.problems += check_checkpoint(get_log(request.root), checkpoint,
@@ -139,7 +149,8 @@ def cmd_audit_verify(args):
 def verification_text(result, checked=False):
     """The result in a few lines a person reads: a summary, then each problem, earliest first."""
     counts = (f"{result.entries} entries, {result.chains} chains, {result.objects} objects, "
-              f"{result.seals} seals" + (", checked against the checkpoint" if checked else ""))
+              f"{result.seals} seals" + (", checked against the checkpoint" if checked else "")
+              + (f", written since seal {result.since_seal}" if result.since_seal else ""))
     if result.ok:
         return f"The audit trail is intact ({counts})."
     lines = [f"The audit trail is broken: {len(result.problems)} problems ({counts}). Earliest first:"]
@@ -239,6 +250,53 @@ def _storage_size(db):
         return 0
 
 
+def cmd_check_catalog(args):
+    """Compare every catalog index with the objects (read-only, also beside a running
+    server); one line per difference, grouped by index; exit 1 when any."""
+    registry = _registry(args.ini, check=True, read_only=True)
+    with app_request(registry) as request:
+        total = len(content_objects(request.root))
+        with tqdm(total=total, desc="Kontrollerar", unit="objekt", file=sys.stderr,
+                  disable=total < 1000 or None) as bar:
+            differences = check_catalog(request, progress=bar.update)
+        indexes = len(request.root.catalog.indexes)
+    if not differences:
+        print(f"The catalog agrees with the {total} objects ({indexes} indexes and the paths).")
+        return 0
+    by_index = {}
+    for difference in differences:
+        by_index.setdefault(difference.index, []).append(difference)
+    print(f"The catalog differs from the objects: {len(differences)} differences "
+          f"in {', '.join(sorted(by_index))} ({total} objects).")
+    for name in sorted(by_index):
+        for difference in sorted(by_index[name], key=lambda d: d.path):
+            print(f"  {name}\t{difference.path}: {difference.problem}")
+    return 1
+
+
+def cmd_finalize(args):
+    """Decisions and protocols whose appeal period has ended become final (laga kraft);
+    a scheduler may run it daily: what is final already is left alone."""
+    registry = _registry(args.ini, check=True, advice=(
+        "Run finalize through a database several processes share (ZEO or RelStorage), "
+        "or while the server is stopped."))
+    for attempt in range(5):
+        try:
+            with app_request(registry) as request:
+                act_as(request, None)
+                done = finalize_due(request)
+            break
+        except ConflictError:
+            # The server changed one of them meanwhile: look again.
+            time.sleep(0.1 * 2 ** attempt)
+    else:
+        raise SystemExit("The database kept changing while finalizing; run finalize again.")
+    for line in done:
+        print(line)
+    print(f"{len(done)} blev laga kraft." if done else "Inget att registrera som laga kraft.")
+    return 0
+
+
 def cmd_load_demo(args):
     registry = _registry(args.ini, check=True)
     with app_request(registry) as request:
@@ -312,6 +370,9 @@ def build_parser():
     p.add_argument("ini")
     p.add_argument("--checkpoint", metavar="FILE",
                    help="also check that the trail holds this checkpoint's seal (key in PCMS_CHECKPOINT_KEY)")
+    p.add_argument("--since-last-seal", action="store_true",
+                   help="check only what was written after the last seal (the seals' digests "
+                        "are left to the full verification)")
     p.set_defaults(func=cmd_audit_verify)
 
     p = sub.add_parser("audit-seal", help="seal all audit entries so far into the global chain")
@@ -330,6 +391,16 @@ def build_parser():
     p.add_argument("--days", type=float, default=None,
                    help="keep the revisions of the last DAYS days (default: partnership_cms.pack_days)")
     p.set_defaults(func=cmd_pack)
+
+    p = sub.add_parser("check-catalog", help="compare every catalog index with the objects "
+                                             "(read-only); exit 1 and list each difference")
+    p.add_argument("ini")
+    p.set_defaults(func=cmd_check_catalog)
+
+    p = sub.add_parser("finalize", help="record as final (laga kraft) what has passed its appeal period "
+                                        "(KL 13:5); idempotent, for a daily scheduler")
+    p.add_argument("ini")
+    p.set_defaults(func=cmd_finalize)
 
     p = sub.add_parser("load-demo", help="create the demo users and the seed case")
     p.add_argument("ini")

@@ -21,6 +21,23 @@ POSTING_PERIOD = timedelta(days=2)
 
 TERMINATION_RULES = ("calendar_year_turn", "months")
 
+# The day a test has set (``set_today``); None: the computer's calendar.
+_today: date | None = None
+
+
+def today() -> date:
+    """Today's date for every rule of the app (deadlines, defaults, ``finalize``).
+
+    One clock, so that a test can move the whole app to a day of its choice
+    with ``set_today`` instead of each caller reading the system calendar."""
+    return _today if _today is not None else date.today()
+
+
+def set_today(day: date | None) -> None:
+    """Make ``today()`` answer ``day`` (None: the computer's calendar again). For tests."""
+    global _today
+    _today = day
+
 
 def _midsummer_eve(year: int) -> date:
     """Midsommarafton: the Friday between 19 and 25 June (lag 1989:253)."""

@@ -23,6 +23,7 @@ class AuditAction(StrEnum):
     EDIT = "edit"
     TRANSITION = "transition"
     LINK = "link"
+    RENAMED = "renamed"  # the object's path changed (content/rename.py); details: from, to
     ATTACHMENT_ADDED = "attachment_added"
     ATTACHMENT_REMOVED = "attachment_removed"
     IMPORT = "import"
@@ -45,6 +46,8 @@ class AuditAction(StrEnum):
     VOTE = "vote"
     DECLARATION = "declaration"  # the chair's: a vote opened or closed, an item decided
     RESERVATION = "reservation"
+    NOTE = "note"  # a protokollsanteckning
+    DISPATCH = "dispatch"  # a protocol's extracts sent to their recipients (notices/dispatch.py)
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,12 @@ class ContentAdded(ContentEvent):
 
 class ContentChanged(ContentEvent):
     """Fields, local roles or links of an object changed."""
+
+
+class ContentRenamed(ContentEvent):
+    """An object got a new name (path); ``details`` hold ``from`` and ``to``, the
+    old and new paths. The catalog moves its docid, the audit trail keeps
+    appending to the object's chain under its new path."""
 
 
 class StateChanged(ContentEvent):

@@ -12,14 +12,17 @@ from BTrees.LOBTree import LOBTree
 from BTrees.OOBTree import OOBTree
 from hypatia.keyword import KeywordIndex
 from pyramid.request import Request
-from pyramid.traversal import find_resource
+from pyramid.traversal import find_resource, resource_path
 
 from .audit import AuditLog
-from .audit.log import TIME_SHARDS, AuditEntry, shard_of
+from .audit.log import TIME_SHARDS, AuditEntry, StoredEntry, entry_data, index_action, index_value, shard_of
 from .catalog import SiteCatalog, indexable, text_digest, text_index
 from .content import APP_KEY, DatabaseNotReady, app_root  # noqa: F401  (DatabaseNotReady: raised here too)
 from .content.models import ContentFolder, Root
+from .content.numbering import paragraph_name
+from .content.rename import references_to, rename_content
 from .schema import get_schemas
+from .security.policy import IDENTITY_KEY
 from .security.users import Principals
 
 
@@ -61,7 +64,7 @@ def step_4_audit_log_layout(root, registry):
     log = root.audit_log
     log._p_activate()
     for key, stored in list(log.entries.items()):
-        if not isinstance(stored, AuditEntry):
+        if isinstance(stored, dict):  # (a StoredEntry of step 11 is left alone: run again, still idempotent)
             log.entries[key] = AuditEntry(stored)
     state = log.__dict__
     if "time_shards" not in state:
@@ -159,6 +162,77 @@ def step_9_swedish_text_index(root, registry):
             catalog.text_digests[docid] = text_digest(record.text)
 
 
+def step_10_decision_names(root, registry):
+    """Decisions are named by body, year and § (``ks-2026-p1``,
+    ``numbering.paragraph_name``), no longer like the case ``ks-2026-1``
+    they were mistaken for: rename each through ``content.rename``, so that
+    its audit chain follows it (a ``renamed`` entry, actor: none, the
+    system), what names it follows (each referrer a ``link`` entry) and its
+    old address redirects. An object with a name of its own is left alone."""
+    log = root.audit_log
+    if log.aliases is None:
+        log.aliases = OOBTree()
+    renames = []
+    for schema in get_schemas(registry).values():
+        numbering = schema.presentation.numbering
+        if numbering.kind != "paragraph" or schema.container not in root:
+            continue
+        for name, obj in list(root[schema.container].items()):
+            body, day = obj.data.get(numbering.per), obj.data.get(numbering.year_from)
+            number = obj.data.get(numbering.field)
+            if body and day is not None and number is not None \
+                    and name == f"{body.lower()}-{day.year}-{number}":
+                renames.append((obj, paragraph_name(body, day.year, number)))
+    if not renames:
+        return
+    request = _request_for(root, registry)
+    request.environ[IDENTITY_KEY] = None  # done by the system, not by a user
+    references = references_to(root, [resource_path(obj) for obj, _new in renames])
+    for obj, new_name in renames:
+        rename_content(request, obj, new_name, references,
+                       reason="Beslut namnges efter organ, år och paragraf (evolve-steg 10).")
+
+
+MIGRATE_BATCH = 10_000  # entries between two savepoints of step 11 (bounded memory)
+
+
+def step_11_audit_entries_as_bytes(root, registry):
+    """Each audit entry stored as the canonical bytes its hash covers, inside the
+    ``entries`` buckets (``StoredEntry``), and each time-index key carrying its
+    entry's hash, so that verification reads ~30 entries per object load and
+    seals read the time index alone (docs/audit.md).
+
+    The bytes are made from each entry as stored, with the hash it stores, so
+    an entry altered before the migration still fails verification; a time
+    key whose entry is gone carries no hash (verification names it). A
+    savepoint every MIGRATE_BATCH entries lets the cache let go of what was
+    rewritten. Idempotent.
+    """
+    log = root.audit_log
+    jar = log._p_jar
+
+    def batch_done(done):
+        if jar is not None and done % MIGRATE_BATCH == 0:
+            jar.transaction_manager.savepoint(optimistic=True)
+            jar.cacheGC()
+
+    done = 0
+    for key in list(log.entries.keys()):
+        stored = log.entries[key]
+        if not isinstance(stored, StoredEntry):
+            log.entries[key] = StoredEntry.of(entry_data(stored))
+        done += 1
+        batch_done(done)
+    for tree in log.time_shards:
+        for key in list(tree.keys()):
+            value = tree[key]
+            if not isinstance(value, tuple):
+                stored = log.entries.get((key[1], key[2]))
+                tree[key] = index_value(index_action(value), stored.hash if stored is not None else None)
+            done += 1
+            batch_done(done)
+
+
 STEPS = [
     (1, step_1_create_structure),
     (2, step_2_add_missing_folders),
@@ -169,6 +243,8 @@ STEPS = [
     (7, step_7_state_keys_name_their_type),
     (8, step_8_audit_index_actions),
     (9, step_9_swedish_text_index),
+    (10, step_10_decision_names),
+    (11, step_11_audit_entries_as_bytes),
 ]
 LATEST = STEPS[-1][0]
 

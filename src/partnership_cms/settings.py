@@ -79,6 +79,13 @@ class AppSettings:
     max_body_bytes: int = setting(10 * 1024 * 1024, asint)
     public_url: str | None = setting(None, asstr)
     hsts: bool = setting(False, asbool)
+    # The kommun whose documents these are: the page head, and the running head of protocols and extracts.
+    kommun_name: str = setting("Huddinge kommun", asstr)
+    # Where the justerade protocols are kept (the notice on the anslagstavla says it, KL 8:12).
+    protocol_kept_at: str = setting(
+        "Kommunstyrelsens förvaltning, Huddinge kommunhus, Kommunalvägen 28, Huddinge", asstr)
+    # Post a protocol on the anslagstavla by itself, on the day of its justering, instead of by the clerk.
+    post_on_justering: bool = setting(False, asbool)
 
 
 KNOWN = {PREFIX + f.name for f in fields(AppSettings)}

@@ -1,6 +1,7 @@
 """The audit trail through the real app: what is recorded, who may read it,
 how it is filtered, and that tampering behind the application's back is found
 (over the API and by ``partnership-cms audit-verify``)."""
+import hashlib
 import json
 from contextlib import contextmanager
 
@@ -15,9 +16,9 @@ from partnership_cms.audit import verify_log
 from partnership_cms.audit.log import (
     GENESIS,
     TIME_SHARDS,
-    AuditEntry,
     AuditLog,
     SealedTimeError,
+    StoredEntry,
     entry_hash,
     shard_of,
     utcnow_iso,
@@ -218,15 +219,16 @@ def test_verification_lets_go_of_what_it_read(app, monkeypatch):
         loaded_before = cache.ringlen()  # objects with their state in memory
         result = verify_all(root)
         assert result.ok and result.entries > 5 and result.objects >= 2
-        entries = list(root.audit_log.entries.values())
-        assert entries and all(e._p_changed is None for e in entries)  # ghosts
-        assert cache.ringlen() <= loaded_before
+        # The entries live in the buckets of the entries tree: it is a ghost again.
+        entries = root.audit_log.entries
+        assert entries._p_changed is None and len(entries) == result.entries
+        assert cache.ringlen() <= loaded_before + 1  # + the tree len() just loaded
 
 
 def test_altered_entry_is_named(app, api, seed_url):
     with stored_root(app_db(app)) as root:
         entries = root.audit_log.entries  # an entry record replaced by another
-        entries[(seed_url, 2)] = AuditEntry(dict(entries[(seed_url, 2)].data,
+        entries[(seed_url, 2)] = StoredEntry.of(dict(entries[(seed_url, 2)].data,
                                                  details={"changes": []}))
 
     result = verify(api)
@@ -237,9 +239,8 @@ def test_altered_entry_is_named(app, api, seed_url):
 
 def test_entry_changed_inside_its_record_is_named(app, api, seed_url):
     with stored_root(app_db(app)) as root:
-        record = root.audit_log.entries[(seed_url, 3)]
-        record.data["actor"] = "director"
-        record._p_changed = True
+        log = root.audit_log  # the entry's bytes replaced inside their bucket, its hash kept
+        log.entries[(seed_url, 3)] = StoredEntry.of(dict(log.get(seed_url, 3), actor="director"))
 
     first = verify(api)["first_invalid"]
     assert (first["chain"], first["seq"]) == (seed_url, 3)
@@ -251,7 +252,7 @@ def test_rehashed_entry_breaks_the_link_to_the_next(app, api, seed_url):
         entries = root.audit_log.entries
         forged = dict(entries[(seed_url, 2)].data, actor="director")
         forged["hash"] = entry_hash(forged)
-        entries[(seed_url, 2)] = AuditEntry(forged)
+        entries[(seed_url, 2)] = StoredEntry.of(forged)
 
     first = verify(api)["first_invalid"]
     assert (first["chain"], first["seq"]) == (seed_url, 3)
@@ -314,7 +315,7 @@ def test_audit_verify_command(app, api, tmp_path, monkeypatch, capsys, seed_url)
     try:
         with stored_root(db) as root:
             entries = root.audit_log.entries
-            entries[(seed_url, 3)] = AuditEntry(dict(entries[(seed_url, 3)].data,
+            entries[(seed_url, 3)] = StoredEntry.of(dict(entries[(seed_url, 3)].data,
                                                      comment="Ändrat i efterhand."))
     finally:
         db.close()
@@ -418,16 +419,24 @@ def test_a_page_reads_only_its_own_entries(two_connections):
         log = conn.root()["log"]
         for n in range(10):
             log.append(f"/proposals/ks-2026-{n % 3}", dict(entry_fields("director"), action="transition"))
+        for n in range(1000):  # enough for the entries tree to have many buckets
+            log.append(f"/proposals/ks-2026-{n % 7}", entry_fields("officer"))
     conn.cacheMinimize()
     with tm:
         log = conn.root()["log"]
+        conn.getTransferCounts(True)
         page, total = find_page(log, 2, 3, actor="director", action="transition")
+        page_loads, _stores = conn.getTransferCounts(True)
         assert total == 10 and len(page) == 3
         assert [e["action"] for e in page] == ["transition"] * 3
-        read = [e for e in log.entries.values() if e._p_changed is not None]
-        assert len(read) == 3  # the page; not the 47 others
+        conn.cacheMinimize()
+        assert len(list(log.items())) == 1050
+        all_loads, _stores = conn.getTransferCounts(True)
+        # The page's entries sit in at most 3 buckets of the entries tree (and
+        # the index buckets found them): far fewer loads than reading them all.
+        assert page_loads < all_loads / 2
         assert page == list(log.find(actor="director", action="transition"))[2:5]
-        assert find_page(log, 0, 100, action="edit")[1] == 40
+        assert find_page(log, 0, 100, action="edit")[1] == 1040
         assert find_page(log, 0, 100, action="transition", actor="officer")[1] == 0
 
 
@@ -436,8 +445,12 @@ def test_entries_are_records_and_the_indexes_are_sharded(two_connections):
     with tm:
         log = conn.root()["log"]
         stored = log.entries[("/proposals/ks-2026-0", 1)]
-        assert isinstance(stored, AuditEntry) and stored._p_oid is not None
-        assert log.get("/proposals/ks-2026-0", 1) == stored.data
+        assert isinstance(stored, StoredEntry)  # inside the bucket, not a record of its own
+        entry = log.get("/proposals/ks-2026-0", 1)
+        assert entry == stored.data and entry_hash(entry) == stored.hash
+        assert hashlib.sha256(stored.raw).hexdigest() == stored.hash  # the bytes hashed, stored
+        key = (entry["time"], "/proposals/ks-2026-0", 1)
+        assert log.time_shards[shard_of(key[1])][key] == ("edit", stored.hash)
         assert len(log.time_shards) == TIME_SHARDS
         used = {shard_of(f"/proposals/ks-2026-{n}") for n in range(7)}
         assert sum(len(t) for t in log.time_shards) == 40 and len(used) > 1
@@ -462,3 +475,99 @@ def test_all_seal_digests_in_one_pass_match_one_pass_per_seal(two_connections):
         assert [digests[t] for t in times] == [(s["digest"], s["entries"]) for s in log.seals]
         assert [s["entries"] for s in log.seals] == [60, 80, 100]
         assert verify_log(log).ok and verify_log(log).seals == 3
+
+
+# -- verification at scale: progress and the incremental check since the last seal ---------------
+def test_full_verification_reports_its_progress(two_connections):
+    from partnership_cms.audit import verify as verify_module
+    from partnership_cms.audit import verify_steps
+
+    (tm, conn), _ = two_connections
+    with tm:
+        log = conn.root()["log"]
+        steps = []
+        original = verify_module.RELEASE_EVERY
+        verify_module.RELEASE_EVERY = 7
+        try:
+            result = verify_log(log, progress=steps.append)
+        finally:
+            verify_module.RELEASE_EVERY = original
+        assert result.ok and result.entries == 40
+        assert len(steps) > 4 and sum(steps) == verify_steps(log) == 80  # each entry and its index key
+
+
+def sealed_then_more(conn, tm):
+    """The fixture's 40 entries sealed, then 6 more on two chains."""
+    with tm:
+        log = conn.root()["log"]
+        log.seal("cron")
+    with tm:
+        for n in range(6):
+            log.append(f"/proposals/ks-2026-{n % 2}", entry_fields("clerk"))
+    return log
+
+
+def test_incremental_verification_reads_only_what_came_after_the_seal(two_connections):
+    from partnership_cms.audit.verify import verify_since_last_seal
+
+    (tm, conn), _ = two_connections
+    log = sealed_then_more(conn, tm)
+    with tm:
+        result = verify_since_last_seal(log)
+        assert result.ok and result.entries == 6 and result.chains == 2
+        assert (result.since_seal, result.since) == (1, log.seals[-1]["time"])
+
+
+def test_incremental_verification_finds_tampering_after_the_seal(two_connections):
+    from partnership_cms.audit.verify import verify_since_last_seal
+
+    (tm, conn), _ = two_connections
+    log = sealed_then_more(conn, tm)
+    chain = "/proposals/ks-2026-0"
+    with tm:
+        seq, _hash = log.heads[chain]
+        log.entries[(chain, seq - 1)] = StoredEntry.of(dict(log.get(chain, seq - 1), actor="director"))
+    with tm:
+        problems = verify_since_last_seal(log).problems
+        assert [(p.chain, p.seq, p.code) for p in problems] == [(chain, seq - 1, "entry_altered")]
+        assert not verify_log(log).ok
+
+
+def test_incremental_verification_finds_a_deleted_newest_entry(two_connections):
+    from partnership_cms.audit.verify import verify_since_last_seal
+
+    (tm, conn), _ = two_connections
+    log = sealed_then_more(conn, tm)
+    chain = "/proposals/ks-2026-1"
+    with tm:  # the newest entry and every index key of it, the head left as it was
+        seq, _hash = log.heads[chain]
+        newest = log.get(chain, seq)
+        key = (newest["time"], chain, seq)
+        del log.entries[(chain, seq)]
+        del log.time_shards[shard_of(chain)][key]
+        del log.actors["clerk"][key]
+    with tm:
+        problems = verify_since_last_seal(log).problems
+        assert [(p.chain, p.seq, p.code) for p in problems] == [(chain, seq - 1, "head_mismatch")]
+
+
+def test_an_index_that_disagrees_with_the_entries_is_checked_from_the_entries(two_connections):
+    """The seals' digests come from the hashes the time index carries; a sealed
+    entry rewritten with a new hash (and its head), the index left alone, must
+    still break the seal: the tie between index and entries sends the seals
+    back to the entries' own hashes."""
+    (tm, conn), _ = two_connections
+    chain = "/proposals/ks-2026-3"
+    with tm:
+        log = conn.root()["log"]
+        log.seal("cron")
+    with tm:
+        seq, _hash = log.heads[chain]
+        forged = dict(log.get(chain, seq), actor="director")
+        forged["hash"] = entry_hash(forged)
+        log.entries[(chain, seq)] = StoredEntry.of(forged)
+        log.heads[chain] = (seq, forged["hash"])
+    with tm:
+        result = verify_log(log)
+        assert [(p.chain, p.code) for p in result.problems] == [("@seals", "sealed_entries_changed")]
+        assert result.problems[0].params["chains"] == [chain]

@@ -78,12 +78,21 @@ def free_port():
         return s.getsockname()[1]
 
 
-def write_server_ini(folder, port):
-    """An .ini for pserve on the same app settings as conftest's make_app."""
+# The app's INFO lines (the retries after a conflict among them) in the server's log.
+LOGGING = ["[loggers]", "keys = root, partnership_cms", "[handlers]", "keys = console",
+           "[formatters]", "keys = generic", "[logger_root]", "level = WARNING", "handlers = console",
+           "[logger_partnership_cms]", "level = INFO", "handlers =", "qualname = partnership_cms",
+           "[handler_console]", "class = StreamHandler", "args = (sys.stderr,)", "level = NOTSET",
+           "formatter = generic", "[formatter_generic]", "format = %(levelname)s [%(name)s] %(message)s", ""]
+
+
+def write_server_ini(folder, port, name="server", **overrides):
+    """An .ini for pserve on the same app settings as conftest's make_app (with ``overrides``)."""
     lines = ["[app:main]", "use = egg:partnership-cms"]
-    lines += [f"{key} = {value}" for key, value in make_settings(folder).items()]
+    lines += [f"{key} = {value}" for key, value in make_settings(folder, **overrides).items()]
     lines += ["", "[server:main]", "use = egg:waitress#main", f"listen = {HOST}:{port}", "threads = 4", ""]
-    path = os.path.join(str(folder), "server.ini")
+    lines += LOGGING
+    path = os.path.join(str(folder), f"{name}.ini")
     with open(path, "w", encoding="utf-8") as f:
         f.write("\n".join(lines))
     return path
@@ -97,18 +106,19 @@ def server_env():
 
 class Served:
     """``pserve`` on the database in ``folder``, in its own process group; ``kill``
-    sends SIGKILL to that group only."""
+    sends SIGKILL to that group only. ``name`` names its .ini and log; ``overrides``
+    change its settings (another storage's ``zodbconn.uri``)."""
 
-    def __init__(self, folder):
-        self.folder = folder
-        self.log_path = os.path.join(str(folder), "server.log")
+    def __init__(self, folder, name="server", **overrides):
+        self.folder, self.name, self.overrides = folder, name, overrides
+        self.log_path = os.path.join(str(folder), f"{name}.log")
         self.proc = None
         self.port = None
 
     def start(self):
         for _attempt in range(3):  # another process may take the free port first
             self.port = free_port()
-            ini = write_server_ini(self.folder, self.port)
+            ini = write_server_ini(self.folder, self.port, self.name, **self.overrides)
             offset = os.path.getsize(self.log_path) if os.path.exists(self.log_path) else 0
             with open(self.log_path, "ab") as log:
                 self.proc = subprocess.Popen([sys.executable, pserve_path(), ini], stdout=log,

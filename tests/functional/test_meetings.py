@@ -155,7 +155,7 @@ def test_a_whole_ks_meeting(api, seed_url):
     # The decision follows the vote and moves the case through the engine.
     act(api, url, "decide", "ks_sub1", status=403, item=2)
     res = act(api, url, "decide", "ks_chair", status=422, item=2, outcome="reject")
-    assert "följa voteringens utfall" in res["message"]
+    assert "följa voteringens utfall (Föreslå kommunfullmäktige)" in res["message"]  # its title, not "approve"
     decided = act(api, url, "decide", "ks_chair", item=2)
     assert (decided["outcome"], decided["status"]) == ("approve", "decided")
     act(api, url, "decide", "ks_chair", status=422, item=2)  # once

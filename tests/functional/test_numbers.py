@@ -45,7 +45,7 @@ def test_an_imported_paragraph_raises_the_bodys_counter(app, api):
     res = import_text(app, extract(1))
     url = res.html.find(id="import-result").find("a")["href"].replace("http://localhost", "")
     imported = api.get(url, user="clerk").json
-    assert (imported["body"], imported["paragraph"], imported["id"]) == ("KS", 1, "ks-2026-1")
+    assert (imported["body"], imported["paragraph"], imported["id"]) == ("KS", 1, "ks-2026-p1")
     decision = ks_decision(api)
     assert (decision["body"], decision["paragraph"]) == ("KS", 2)
     # Another year and another body have their own series.
@@ -57,7 +57,7 @@ def test_a_protocol_with_a_paragraph_already_held_is_refused(app, api):
     before = api.get("/decisions", user="clerk").json["items_total"]
     res = import_text(app, extract(7, title_suffix=" (andra utdraget)"), name="other.txt", status=422)
     message = res.html.find(class_="alert") or res.html
-    assert "KS § 7 år 2026 finns redan (ks-2026-7)" in message.get_text(" ", strip=True)
+    assert "KS § 7 år 2026 finns redan (ks-2026-p7)" in message.get_text(" ", strip=True)
     assert api.get("/decisions", user="clerk").json["items_total"] == before
     # A lower § than the counter that nobody holds is fine: protocols may come in any order.
     import_text(app, extract(3), name="three.txt")
@@ -69,7 +69,7 @@ def test_a_decision_registered_by_hand_takes_the_next_paragraph(api):
     res = api.post("/decisions", {"title": "Val av justerare", "body": "KS", "meeting_date": "2026-09-01"},
                    user="clerk", status=201)
     doc = api.get(res.json["@id"].replace("http://localhost", ""), user="clerk").json
-    assert (doc["paragraph"], doc["id"]) == (2, "ks-2026-2")
+    assert (doc["paragraph"], doc["id"]) == (2, "ks-2026-p2")
     assert ks_decision(api)["paragraph"] == 3
     # The paragraph stays the system's: a client cannot give one.
     api.post("/decisions", {"title": "Egen paragraf", "body": "KS", "meeting_date": "2026-09-01",

@@ -17,7 +17,7 @@ from ZODB.scripts import repozo
 import partnership_cms
 from conftest import Api, browse, make_app, make_settings, write_ini
 from partnership_cms import cli
-from partnership_cms.audit.log import GENESIS, AuditEntry, entry_hash, shard_of
+from partnership_cms.audit.log import GENESIS, StoredEntry, entry_hash, index_value, shard_of
 from partnership_cms.audit.seal_heads import SealHeads, heads_digest
 from partnership_cms.scripting import app_request
 
@@ -47,9 +47,7 @@ def tamper(app, change):
 def test_each_problem_carries_a_code_and_its_parameters(app, api, seed_url):
     def change(log, root):
         del log.entries[(seed_url, 2)]
-        record = log.entries[(seed_url, 3)]
-        record.data["actor"] = "director"
-        record._p_changed = True
+        log.entries[(seed_url, 3)] = StoredEntry.of(dict(log.get(seed_url, 3), actor="director"))
         root["proposals"][seed_url.rsplit("/", 1)[1]].data["title"] = "Något annat"
     tamper(app, change)
 
@@ -78,9 +76,7 @@ def test_first_invalid_is_the_earliest_problem_not_one_without_a_time(app, api, 
     sort first, their time being ""; the earliest altered entry comes first now."""
     def change(log, root):
         log.heads["/proposals/nothing-left"] = (1, GENESIS)  # a head whose entries are gone
-        record = log.entries[(seed_url, 2)]
-        record.data["actor"] = "director"
-        record._p_changed = True
+        log.entries[(seed_url, 2)] = StoredEntry.of(dict(log.get(seed_url, 2), actor="director"))
     tamper(app, change)
 
     result = verify(api)
@@ -97,9 +93,7 @@ def test_a_missing_entry_is_ordered_by_its_neighbours_time(app, api, seed_url):
         first, third = log.get(seed_url, 1)["time"], log.get(seed_url, 3)["time"]
         between = next(k for k in log.time_keys(since=first, until=third) if k[1] != seed_url)
         del log.entries[(seed_url, 2)]
-        record = log.entries[between[1:]]
-        record.data["actor"] = "director"
-        record._p_changed = True
+        log.entries[between[1:]] = StoredEntry.of(dict(log.get(*between[1:]), actor="director"))
     tamper(app, change)
 
     result = verify(api)
@@ -165,7 +159,7 @@ def test_a_seal_from_before_recorded_heads_names_the_chains_of_the_other_problem
     def change(log, root):  # rehashed, so the sealed digest changes too
         forged = dict(log.get(seed_url, 2), actor="director")
         forged["hash"] = entry_hash(forged)
-        log.entries[(seed_url, 2)] = AuditEntry(forged)
+        log.entries[(seed_url, 2)] = StoredEntry.of(forged)
     tamper(app, change)
     sealed = [p for p in verify(api)["problems"] if p["chain"] == "@seals"]
     assert sealed[0]["params"] == {"chains": [seed_url]}
@@ -251,7 +245,10 @@ def forge(log, chain, seq, **changes):
     for entry in entries[seq - 1:]:
         entry = dict(entry, prev=prev, **(changes if entry["seq"] == seq else {}))
         entry["hash"] = entry_hash(entry)
-        log.entries[(chain, entry["seq"])] = AuditEntry(entry)
+        log.entries[(chain, entry["seq"])] = StoredEntry.of(entry)
+        # The hash the time index carries, which the seals' digests read.
+        log.time_shards[shard_of(chain)][(entry["time"], chain, entry["seq"])] = index_value(
+            entry["action"], entry["hash"])
         prev = entry["hash"]
     log.heads[chain] = (entries[-1]["seq"], prev)
     prev_seal = GENESIS

@@ -146,7 +146,7 @@ def test_one_type_in_two_files(tmp_path):
 
 def test_the_shipped_schemas_load_cleanly():
     schemas = load_schema_dir(SCHEMAS)
-    assert set(schemas) == {"Proposal", "Decision", "Agreement", "Amendment", "Meeting"}
+    assert set(schemas) == {"Proposal", "Decision", "Agreement", "Amendment", "Meeting", "Protocol"}
     for schema in schemas.values():
         assert schema.by_name["title"].required
         assert schema.source == schema.type_name.lower() + ".yaml"
@@ -367,7 +367,7 @@ def test_the_shipped_types_declare_their_presentation(schemas):
     # Meetings have no pages of their own yet (the next session's work): not in the navigation.
     nav = sorted((s.presentation.nav, s.presentation.plural["sv"]) for s in schemas.values()
                  if s.presentation.nav is not None)
-    assert nav == [(1, "Ärenden"), (2, "Beslut"), (3, "Avtal"), (4, "Ändringar")]
+    assert nav == [(1, "Ärenden"), (2, "Beslut"), (3, "Avtal"), (4, "Ändringar"), (5, "Protokoll")]
     assert schemas["Proposal"].presentation.numbering.kind == "case_number"
     assert {s.presentation.date_field for s in schemas.values()} == {"dated", "meeting_date", "date", None}
     assert schemas["Meeting"].presentation.template is None
@@ -389,6 +389,7 @@ def test_done_messages_must_name_a_transition(tmp_path):
     config.include("partnership_cms.schema")
     config.load_schemas(str(folder))
     config.include("partnership_cms.workflow")
+    config.include("partnership_cms.notices")  # the protocol's posting steps
     config.load_workflows(os.path.join(PROJECT, "workflows"))
     config.commit()
     with pytest.raises(SchemaError, match="proposal.yaml: key 'done_messages': no transition sumbit"):

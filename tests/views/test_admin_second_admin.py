@@ -134,3 +134,25 @@ def test_the_service_refuses_a_direct_change_with_a_message_that_says_what_to_do
         act_as(request, request.root.principals.users["admin"])
         with pytest.raises(accounts.AccountError, match="be en annan systemförvaltare bekräfta"):
             accounts.set_groups(request, "admin2", ["admin", "auditor"])
+
+
+def test_an_administrator_cannot_set_another_administrators_password(admins, api):
+    """Knowing admin2's new password, admin could log in as admin2 and confirm
+    their own requests; so the web refuses it, and the holder and the command
+    line still can."""
+    app = admins
+    browser, _ = login(app, "admin")
+    form = user_form(browser.get("/admin/admin2"), "password")
+    form["password"] = "ett-nytt-långt-lösen"
+    res = form.submit(status=400)
+    assert "annan systemförvaltare" in res.html.select_one("#password-error").get_text()
+    login(app, "admin2", PASSWORD)  # the old password still works
+    assert not trail(api, object="user:admin2", action="user_changed")
+    # A non-administrator's password is still set from the web.
+    form = user_form(browser.get("/admin/officer"), "password")
+    form["password"] = "ett-nytt-långt-lösen"
+    assert "Lösenordet är bytt." in form.submit(status=303).follow().text
+    with app_request(app.registry) as request:
+        act_as(request, None)  # the command line
+        accounts.set_password(request, "admin2", "ett-nytt-långt-lösen")
+    login(app, "admin2", "ett-nytt-långt-lösen")

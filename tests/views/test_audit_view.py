@@ -15,7 +15,7 @@ import webtest
 import yaml
 
 from conftest import PROJECT, Api, browse, make_app, within_ks_mandate
-from partnership_cms.audit.log import AuditEntry
+from partnership_cms.audit.log import StoredEntry
 from partnership_cms.scripting import app_request
 
 NASTY = '<script>alert(1)</script> "quotes"'
@@ -186,7 +186,7 @@ def test_verify_on_demo_data_and_after_tampering(app, auditor, seed_url):
 
     with app_request(app.registry) as request:  # behind the application's back
         entries = request.root.audit_log.entries
-        entries[(seed_url, 2)] = AuditEntry(dict(entries[(seed_url, 2)].data,
+        entries[(seed_url, 2)] = StoredEntry.of(dict(entries[(seed_url, 2)].data,
                                                  details={"changes": []}))
 
     res = auditor.get("/audit/verify", headers=HTML)
@@ -200,6 +200,30 @@ def test_verify_on_demo_data_and_after_tampering(app, auditor, seed_url):
 
 
 # -- user text is escaped -------------------------------------------------------------------------
+def test_the_button_checks_what_came_after_the_last_seal(app, auditor, api, seed_url):
+    """After a seal the page verifies in the request only what was written since
+    (the full check is the nightly command's), and still finds tampering there."""
+    with app_request(app.registry) as request:
+        request.root.audit_log.seal("test")
+    api.transition(seed_url, "ks_propose", "ks_chair", meeting_date="2026-09-01")
+    res = auditor.get("/audit/verify", headers=HTML)
+    assert "Kedjan är hel." in res.text
+    scope = res.html.select_one("#verify-scope").text
+    assert "efter försegling 1" in scope and "audit-verify" in scope
+    checked = api.get("/@audit/verify", user="auditor").json
+    assert checked["since_seal"] is None and checked["valid"] is True  # the API's is the full one
+
+    with app_request(app.registry) as request:  # the entry after the seal, behind the app's back
+        log = request.root.audit_log
+        seq, _hash = log.heads[seed_url]
+        log.entries[(seed_url, seq)] = StoredEntry.of(dict(log.get(seed_url, seq), actor="director"))
+    res = auditor.get("/audit/verify", headers=HTML)
+    assert "Kedjan är bruten." in res.text
+    terms, values = res.html.select(".first-invalid dt"), res.html.select(".first-invalid dd")
+    first = {dt.text: dd.text for dt, dd in zip(terms, values, strict=True)}
+    assert (first["Kedja"], first["Nummer i kedjan"]) == (seed_url, str(seq))
+
+
 def test_a_nasty_title_is_escaped_in_the_audit_view_and_the_workflow_page(app, auditor, api):
     url = api.post("/proposals", PROPOSAL, user="officer", status=201).json["@id"]
     path = url.replace("http://localhost", "")

@@ -99,7 +99,7 @@ def test_propose_to_kf_with_meeting_date_and_votes(app, api, seed_url):
     page = res.follow()
     assert "Åtgärden ”Föreslå kommunfullmäktige” är utförd." in page.text
     assert "Läge:</span> Kommunfullmäktige" in page.text
-    decision_link = page.html.find("a", href=re.compile(r"/decisions/ks-2026-\d+/$"))
+    decision_link = page.html.find("a", href=re.compile(r"/decisions/ks-2026-p\d+/$"))
     assert decision_link is not None and "KS § 1" in decision_link.text
 
     decision = browser.get(decision_link["href"])
@@ -244,7 +244,8 @@ def test_user_text_is_escaped_everywhere(app):
         assert "<script>alert(1)" not in text, url
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text, url
     page = browser.get(path)
-    assert page.html.find("h1").text == XSS
+    heading = page.html.find("h1")  # the case number, then the title, as text
+    assert heading.find(class_="doc-number").text.startswith("KS-") and heading.text.endswith(" " + XSS)
 
 
 def test_pages_need_view_permission(app, seed_url):

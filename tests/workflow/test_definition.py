@@ -317,7 +317,7 @@ def start(tmp_path, workflows):
 def test_the_shipped_workflows_load_cleanly(tmp_path):
     app = start(tmp_path, WORKFLOWS)
     workflows = get_workflows(app.registry)
-    assert set(workflows.definitions) == {"Proposal", "Decision", "Agreement", "Amendment", "Meeting"}
+    assert set(workflows.definitions) == {"Proposal", "Decision", "Agreement", "Amendment", "Meeting", "Protocol"}
     again = load_workflow_dir(WORKFLOWS, workflows.guards, workflows.actions)
     assert set(again) == set(workflows.definitions)
     assert all(d.source == d.type_name.lower() + ".yaml" for d in again.values())

@@ -4,6 +4,8 @@
 def includeme(config):
     config.scan(".views")
     config.scan(".meetings")
+    config.scan(".protocols")
     config.scan(".seal")
     config.scan(".attachments")
+    config.scan(".moved")
     config.scan(".errors")

@@ -2,6 +2,7 @@
 and workflow definitions the server enforces, so it cannot drift from them."""
 from ..bodies import get_bodies
 from ..meetings import ACTS
+from ..protocols import PROTOCOL_TYPE
 from ..schema import get_schemas
 from ..workflow import get_workflows
 
@@ -70,6 +71,39 @@ def _meeting_paths(request, schemas):
                       "409": _error("not in the meeting's state"),
                       "422": _error("a rule of the meeting refused it, or invalid values")}}}
     return paths
+
+
+def _protocol_paths(schemas):
+    """Making a meeting's protocol, its justering and corrections (api/protocols.py)."""
+    meeting, protocol = schemas.get(MEETING_TYPE), schemas.get(PROTOCOL_TYPE)
+    if meeting is None or protocol is None:
+        return {}
+    item = "/" + protocol.container + "/{id}/@protocol"
+    strings = {"type": "array", "items": {"type": "string"}}
+    return {
+        "/" + meeting.container + "/{id}/@protocol": {"post": {
+            "summary": "Make the protocol of a closed meeting (the clerk)",
+            "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {
+                "adjusters": strings, "justering_place": {"type": "string"},
+                "justering_date": {"type": "string", "format": "date"}, "others_present": strings}}}}},
+            "responses": {"201": {"description": "the protocol; Location header"},
+                          "403": _error("not the clerk"), "409": _error("the meeting is not closed, "
+                                                                         "or has a protocol"),
+                          "422": _error("invalid justerare or dates")}}},
+        item: {"get": {"summary": "The justering: the content's SHA-256, who signed, who is missing, "
+                                  "voided signatures",
+                       "responses": {"200": {"description": "{state, sha256, required, signed, missing, ...}"}}}},
+        item + "/{act}": {"post": {
+            "summary": "correct: the clerk corrects a wording field ({field, text, paragraph?}); "
+                       "sign: the chair or a justerare signs ({sha256?, paragraph?})",
+            "parameters": [{"name": "act", "in": "path", "required": True,
+                            "schema": {"type": "string", "enum": ["correct", "sign"]}}],
+            "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
+            "responses": {"200": {"description": "the correction, or the justering's state"},
+                          "403": _error("not the clerk, the chair or a justerare"),
+                          "409": _error("not in the protocol's state, signed already, or changed since read"),
+                          "422": _error("invalid values")}}},
+    }
 
 
 def openapi_document(request):
@@ -159,6 +193,7 @@ def openapi_document(request):
                           "403": _error("not allowed"), "409": _error("not available now"),
                           "422": _error("a guard failed or data invalid")}}}
     paths.update(_meeting_paths(request, schemas))
+    paths.update(_protocol_paths(schemas))
     for name, path in paths.items():
         for op in path.values():
             op.setdefault("responses", {})["default"] = _error("error")

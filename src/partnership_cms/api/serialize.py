@@ -2,6 +2,7 @@
 from pyramid.traversal import resource_path
 
 from ..i18n import translate
+from ..meetings import MEETING_TYPE, readable_agenda
 from ..schema import get_schemas
 from ..schema.loader import to_json_value
 from ..workflow import get_workflows
@@ -43,6 +44,8 @@ def full(request, obj):
     for spec in schema.fields:
         if spec.name not in body:
             body[spec.name] = to_json_value(obj.data.get(spec.name))
+    if obj.type_name == MEETING_TYPE:  # confidential items only to the body's members (meetings/confidential.py)
+        body["agenda"] = to_json_value(readable_agenda(request, obj)) if obj.data.get("agenda") else None
     links = {name: [path_url(request, p) for p in paths] for name, paths in obj.links.items()}
     for spec in schema.fields:
         if spec.type == "reference" and obj.data.get(spec.name):

@@ -6,23 +6,36 @@ Content changes reach it as events (``events.ContentEvent``, subscribed in
 """
 from pyramid.traversal import resource_path
 
-from ..events import ContentEvent
+from ..events import ContentEvent, ContentRenamed
 from .log import AuditAction, AuditEntry, AuditLog, state_digest, utcnow_iso  # noqa: F401
-from .verify import verify_log  # noqa: F401
+from .verify import verify_log, verify_since_last_seal, verify_steps  # noqa: F401
 
 
-def verify_all(root):
+def verify_all(root, progress=None):
     """Verify the whole trail against every stored content object.
 
     The one place that walks every object: verification must see them all.
     What it reads is turned back into ghosts as it goes (``cacheMinimize``;
     verification only reads), so a server that verifies does not keep the
-    whole trail and every case in memory afterwards.
+    whole trail and every case in memory afterwards. ``progress``: see ``verify_log``.
     """
     content = ((f"/{name}/{obj_name}", obj)
                for name, folder in root.items() for obj_name, obj in folder.items())
     jar = root._p_jar
-    return verify_log(get_log(root), content, release=jar.cacheMinimize if jar is not None else None)
+    return verify_log(get_log(root), content,
+                      release=jar.cacheMinimize if jar is not None else None, progress=progress)
+
+
+def verify_recent(root):
+    """Verify what was written since the last seal (``verify.verify_since_last_seal``),
+    or, before the first seal, everything (``verify_all``)."""
+    def find_object(path):
+        folder, _slash, name = path.strip("/").partition("/")
+        container = root.get(folder)
+        return container.get(name) if container is not None and name and "/" not in name else None
+
+    result = verify_since_last_seal(get_log(root), find_object)
+    return result if result is not None else verify_all(root)
 
 
 def get_log(root):
@@ -32,7 +45,8 @@ def get_log(root):
 def record(request, action, obj=None, *, details=None, actor=None, chain=None):
     """Append an audit entry for ``action`` done now by the current user.
 
-    ``obj`` (a content object) names the chain and is fingerprinted; events
+    ``obj`` (a content object) names the chain (its path's, ``AuditLog.chain_of``)
+    and is fingerprinted; events
     without an object (logins, user changes) name their ``chain`` instead.
     """
     if actor is None:
@@ -45,12 +59,13 @@ def record(request, action, obj=None, *, details=None, actor=None, chain=None):
         "roles": sorted(getattr(request, "global_roles", ())),
         "details": details or {},
     }
+    log = get_log(request.root)
     if obj is not None:
         path = resource_path(obj)
-        chain = path
+        chain = log.chain_of(path)
         fields.update(path=path, type=obj.type_name, dnr=obj.data.get("dnr", ""),
                       state=obj.state, state_digest=state_digest(obj))
-    return get_log(request.root).append(chain, fields)
+    return log.append(chain, fields)
 
 
 def find_page(log, start, size, **filters):
@@ -72,7 +87,11 @@ def page_of(entries, start, size):
 
 
 def on_content_event(event):
-    """Record the change an event announces, in its transaction."""
+    """Record the change an event announces, in its transaction. A renamed
+    object's chain first follows it to its new path, so the ``renamed`` entry
+    and every later one land in the chain that holds its history."""
+    if isinstance(event, ContentRenamed):
+        get_log(event.request.root).rename(event.details["from"], event.details["to"])
     record(event.request, event.action, event.obj, details=event.details)
 
 

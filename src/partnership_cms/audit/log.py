@@ -8,9 +8,11 @@ and pyramid_retry re-runs the loser. A periodic *seal* (``partnership-cms
 audit-seal``) hashes every entry up to a moment into a global chain of seals,
 so deleting a whole object chain is detected as well.
 
-Entries are plain dicts (immutable once written), each stored in its own
-small persistent record (``AuditEntry``); read them through ``AuditLog.get``,
-``chain``, ``items`` or ``find``, which return the dicts. Each carries: seq (within
+Entries are plain dicts (immutable once written), each stored inside the
+``entries`` tree's buckets as the exact bytes its hash covers
+(``StoredEntry``, evolve step 11), so verification reads about 30 entries
+per object load and hashes the stored bytes; read them through
+``AuditLog.get``, ``chain``, ``items`` or ``find``, which return the dicts. Each carries: seq (within
 its chain), time (UTC, ISO 8601), action, actor, roles, chain, path, type,
 dnr, details, state_digest (a hash of the object as the change left it),
 prev (the previous entry's hash) and hash (over all the rest).
@@ -65,19 +67,65 @@ def state_digest(obj):
 
 
 class AuditEntry(Persistent):
-    """One entry as its own small record, so an append writes about one entry
-    instead of rewriting a bucket of up to 30. Never changed after writing."""
+    """One entry as its own record: the layout of evolve steps 4 to 10 (step 11
+    turns them into ``StoredEntry``). Kept so that older databases load."""
 
     def __init__(self, data):
         self.data = data
 
 
+class StoredEntry(tuple):
+    """One entry as ``entries`` holds it (not persistent: pickled inside the
+    tree's bucket): ``(raw, hash)``, the canonical bytes of every field but
+    ``hash`` (what the hash is computed over) and the hash. A tuple, so that
+    unpickling a bucket makes no Python call per entry. Never changed after writing."""
+
+    __slots__ = ()
+
+    @classmethod
+    def of(cls, entry):
+        return cls((canonical({k: v for k, v in entry.items() if k != "hash"}), entry.get("hash")))
+
+    @property
+    def raw(self):
+        return self[0]
+
+    @property
+    def hash(self):
+        return self[1]
+
+    @property
+    def data(self):
+        entry = json.loads(self[0])
+        entry["hash"] = self[1]
+        return entry
+
+
 def entry_data(stored):
-    """The entry dict of what ``entries`` holds (an AuditEntry; a bare dict in a
-    log not yet migrated by evolve step 4, or put there behind the app's back)."""
+    """The entry dict of what ``entries`` holds (a StoredEntry; an AuditEntry or a
+    bare dict in a log not yet migrated by evolve steps 4 and 11, or put there
+    behind the app's back)."""
     if stored is None:
         return None
-    return stored.data if isinstance(stored, AuditEntry) else stored
+    if isinstance(stored, (StoredEntry, AuditEntry)):
+        return stored.data
+    return stored
+
+
+def index_value(action, hash):  # noqa: A002
+    """What a time-index key maps to: the entry's action and hash, so that
+    listings filter by action and seals hash the trail from the index alone."""
+    return (action, hash)
+
+
+def index_action(value):
+    """The action of a time- or actor-index value (an actor tree holds the bare action)."""
+    return value[0] if isinstance(value, tuple) else value
+
+
+def index_hash(value):
+    """The entry hash a time-index value carries (None: unknown, or a deleted entry)."""
+    return value[1] if isinstance(value, tuple) else None
 
 
 class SealedTimeError(ValueError):
@@ -94,20 +142,52 @@ def shard_of(chain):
 
 
 class AuditLog(Persistent):
-    """The trail. ``entries`` maps (chain, seq) to an AuditEntry; ``heads`` maps a
+    """The trail. ``entries`` maps (chain, seq) to a StoredEntry; ``heads`` maps a
     chain to its last (seq, hash); the time index is split into TIME_SHARDS
     separate OOBTrees of (time, chain, seq) (the shard from the chain), and the
     actor index into one OOBTree of (time, chain, seq) per actor. Separate trees
     keep concurrent appends from conflicting on bucket splits under a shared
-    root (measured in docs/audit.md); readers merge them in time order."""
+    root (measured in docs/audit.md); readers merge them in time order.
+
+    A chain is named by the object's path when it was made and keeps that
+    name when the object is renamed: ``aliases`` maps a renamed object's
+    current path to its chain, and the chain's ``renamed`` entries say when
+    and from where to where (docs/audit.md, "Renamed objects")."""
+
+    aliases = None  # OOBTree current path -> chain name (a log from before evolve step 10: None)
 
     def __init__(self):
-        self.entries = OOBTree()  # (chain, seq) -> AuditEntry
+        self.entries = OOBTree()  # (chain, seq) -> StoredEntry
         self.heads = OOBTree()  # chain -> (seq, hash)
-        # TIME_SHARDS trees of (time, chain, seq) -> action, the shard from the chain
+        # TIME_SHARDS trees of (time, chain, seq) -> (action, hash), the shard from the chain
         self.time_shards = tuple(OOBTree() for _ in range(TIME_SHARDS))
         self.actors = OOBTree()  # actor -> OOBTree((time, chain, seq) -> action)
         self.seals = PersistentList()  # the global chain of seals
+        self.aliases = OOBTree()
+
+    # -- chains of renamed objects ---------------------------------------------------------
+    def chain_of(self, path):
+        """The chain of the object now at ``path``: its own path unless it was renamed."""
+        aliases = self.aliases
+        return aliases.get(path, path) if aliases is not None else path
+
+    def trail_of(self, path):
+        """All entries of the object now at ``path`` (through its renames), oldest first."""
+        return self.chain(self.chain_of(path))
+
+    def rename(self, old, new):
+        """The object at ``old`` is now at ``new``: its chain follows it there.
+
+        Nothing written before changes; the caller then appends the
+        ``renamed`` entry (``audit.record``), which names ``new`` as its path.
+        """
+        chain = self.chain_of(old)
+        if self.aliases is None:
+            self.aliases = OOBTree()
+        if old in self.aliases:
+            del self.aliases[old]
+        if new != chain:
+            self.aliases[new] = chain
 
     # -- writing ---------------------------------------------------------------------------
     def append(self, chain, fields):
@@ -121,11 +201,12 @@ class AuditLog(Persistent):
         entry = dict(fields, chain=chain, seq=seq + 1, prev=prev)
         entry["hash"] = entry_hash(entry)
         key = (entry["time"], chain, entry["seq"])
-        self.entries[(chain, entry["seq"])] = AuditEntry(entry)
+        self.entries[(chain, entry["seq"])] = StoredEntry.of(entry)
         self.heads[chain] = (entry["seq"], entry["hash"])
         # The index keys carry the entry's action, so that filtering by action
-        # (and counting what matches) needs no entry record.
-        self.time_shards[shard_of(chain)][key] = entry["action"]
+        # (and counting what matches) needs no entry record, and the time keys
+        # its hash, so that a seal's digest reads the time index only.
+        self.time_shards[shard_of(chain)][key] = index_value(entry["action"], entry["hash"])
         self._actor_tree(entry.get("actor") or "", create=True)[key] = entry["action"]
         return entry
 
@@ -191,8 +272,9 @@ class AuditLog(Persistent):
         """
         until = until or "\uffff"
         if chains is not None:
+            # A renamed object's path names its chain through ``aliases``.
             keys = sorted(((e["time"], e["chain"], e["seq"])
-                           for c in chains for e in self.chain(c)
+                           for c in {self.chain_of(c) for c in chains} for e in self.chain(c)
                            if since <= e["time"] <= until
                            and (not action or e["action"] == action) and e["action"] not in exclude
                            and (not actor or e.get("actor") == actor)), reverse=True)
@@ -203,7 +285,8 @@ class AuditLog(Persistent):
             items = _merged_items([tree] if tree is not None else [], since, until)
         else:
             items = _merged_items(self.time_shards, since, until)
-        for key, key_action in items:
+        for key, value in items:
+            key_action = index_action(value)
             if (not action or key_action == action) and key_action not in exclude:
                 yield key
 
@@ -247,7 +330,8 @@ class AuditLog(Persistent):
 
     def digests_at(self, times):
         """``{time: (digest, count)}`` for each of ``times``, in one pass over the
-        time index: the running hash is copied at each time."""
+        time index: the running hash is copied at each time. The hashes come
+        from the index values; verification checks that they are the entries'."""
         bounds = sorted(set(times))
         result = {}
         if not bounds:
@@ -255,16 +339,30 @@ class AuditLog(Persistent):
         h = hashlib.sha256()
         count = 0
         i = 0
-        for key in self.time_keys(until=bounds[-1]):
+        for key, value in self.time_items(until=bounds[-1]):
             while key[0] > bounds[i]:
                 result[bounds[i]] = (h.copy().hexdigest(), count)
                 i += 1
-            entry = self.get(key[1], key[2])
-            h.update((entry["hash"] if entry else "missing").encode())
+            h.update((self.indexed_hash(key, value) or "missing").encode())
             count += 1
         for bound in bounds[i:]:
             result[bound] = (h.copy().hexdigest(), count)
         return result
+
+    def time_items(self, since="", until=None):
+        """``((time, chain, seq), index value)`` from ``since`` to ``until``, oldest first."""
+        low, high = _bounds(since, until)
+        # (key, value) pairs compare by their unique keys: no key function needed.
+        return heapq.merge(*(t.items(low, high) for t in self.time_shards))
+
+    def indexed_hash(self, key, value):
+        """The hash of the entry at a time-index key: from the value, or (a value
+        without one, put there behind the application's back) from the entry."""
+        hash_ = index_hash(value)
+        if hash_ is None:
+            entry = self.get(key[1], key[2])
+            hash_ = entry.get("hash") if entry is not None else None
+        return hash_
 
 
 def _bounds(since, until):

@@ -29,7 +29,7 @@ from hypatia.text.lexicon import Lexicon, Splitter
 from persistent import Persistent
 from pyramid.traversal import find_resource, resource_path
 
-from ..events import ContentEvent
+from ..events import ContentEvent, ContentRenamed
 from ..schema import get_schemas
 from ..security.policy import view_principals
 from .recent import index_text, recent_matches
@@ -68,6 +68,16 @@ class SiteCatalog(Persistent):
             self.path_by_docid[docid] = path
         return docid
 
+    def move(self, old, new):
+        """The object indexed at path ``old`` is now at ``new``: same docid, so
+        no index changes."""
+        docid = self.docid_by_path.get(old)
+        if docid is None:
+            return
+        del self.docid_by_path[old]
+        self.docid_by_path[new] = docid
+        self.path_by_docid[docid] = new
+
 
 def new_docid():
     """A docid that rises with time (the milliseconds) with 20 random bits below:
@@ -86,7 +96,9 @@ def _text_of(obj):
             for item in value:
                 if isinstance(item, str):
                     parts.append(item)
-                elif isinstance(item, dict):
+                elif isinstance(item, dict) and not item.get("confidential"):
+                    # A confidential entry (a meeting's secret agenda item) stays out of the
+                    # text: the meeting's allowed principals are wider than its readers.
                     parts.extend(v for v in item.values() if isinstance(v, str))
     # The text of uploaded files (a PDF's), extracted once at upload (content/attachments.py).
     attachment_text = getattr(obj, "attachment_text", None)
@@ -361,6 +373,8 @@ def facets(request, docids):
 
 def on_content_event(event):
     """Keep the indexes of the object an event announces current, in its transaction."""
+    if isinstance(event, ContentRenamed):
+        event.request.root.catalog.move(event.details["from"], event.details["to"])
     reindex(event.request, event.obj)
 
 

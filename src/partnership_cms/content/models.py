@@ -72,11 +72,64 @@ class ContentFolder(Folder):
 
     Who may add to it comes from the type's workflow (``add_roles``); what a
     caller may list is decided per object by the catalog's allowed index.
+    An object renamed (``content/rename.py``) leaves its old name in ``moved``
+    (old name -> new name), which traversal answers with a ``Moved``.
     """
+
+    moved = None  # OOBTree old name -> new name, made at the first rename
 
     def __init__(self, type_name, title):
         super().__init__(title)
         self.type_name = type_name
+
+    def __getitem__(self, name):
+        try:
+            return self._items[name]
+        except KeyError:
+            target = self.renamed_to(name)
+            if target is None:
+                raise
+            return Moved(self, name, target)
+
+    def renamed_to(self, name):
+        """The object an old ``name`` now names (renamed once or more), or None."""
+        moved = self.moved
+        for _ in range(100):  # each rename adds one hop; the bound only guards a cycle
+            if moved is None or name not in moved:
+                break
+            name = moved[name]
+            if name in self._items:
+                return self._items[name]
+        return None
+
+    def rename(self, old, new):
+        """Give the object named ``old`` the name ``new``; the old name stays a redirect.
+
+        Only ``content.rename.rename_content`` calls this: it announces the
+        rename, so the catalog and the audit trail follow."""
+        if new in self._items or (self.moved is not None and new in self.moved):
+            raise KeyError(f"{new!r} exists already")
+        obj = self._items.pop(old)
+        obj.__name__ = new
+        self._items[new] = obj
+        if self.moved is None:
+            self.moved = OOBTree()
+        self.moved[old] = new
+        return obj
+
+
+class Moved:
+    """What an old name of a renamed object (and any path below it) traverses
+    to; its view answers with a redirect to the same place under the new name.
+    Not persistent: made by ``ContentFolder.__getitem__`` at each traversal."""
+
+    def __init__(self, parent, name, target, rest=()):
+        self.__parent__, self.__name__ = parent, name
+        self.target = target  # the renamed object, at its new name
+        self.rest = rest  # the path segments after the old name
+
+    def __getitem__(self, segment):
+        return Moved(self, segment, self.target, (*self.rest, segment))
 
 
 class Root(Folder):
@@ -190,4 +243,4 @@ class Content(Persistent):
         self.links[relation] = tuple(self.links.get(relation, ())) + (path,)
 
 
-__all__ = ["Attachment", "Content", "ContentFolder", "Folder", "Root"]
+__all__ = ["Attachment", "Content", "ContentFolder", "Folder", "Moved", "Root"]

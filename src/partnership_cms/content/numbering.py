@@ -8,11 +8,11 @@ hand out the same number twice. The counter only moves in a transaction that
 commits, so numbers have no gaps. (Within one process, writes queue anyway:
 ``write_queue.py``.)
 """
-import datetime
 import re
 
 from persistent import Persistent
 
+from .. import dates
 from ..errors import ServiceError
 from ..i18n import _
 from ..settings import DEFAULT_DNR_FORMAT  # noqa: F401  (the format lives with the settings)
@@ -62,6 +62,17 @@ def paragraph_series(body):
     return "§" + body
 
 
+def paragraph_name(body, year, number):
+    """The URL name of a decision: ``ks-2026-p3`` for KS § 3 of 2026.
+
+    The ``p`` (paragraf) keeps it apart from the case ``ks-2026-3`` (KS-2026/3),
+    which the name without it was mistaken for; plain ASCII rather than ``§``
+    so that the name reads the same in the address bar, a pasted link, the
+    audit trail's chain names and the logs (``§`` would be ``%C2%A7`` there).
+    """
+    return f"{body.lower()}-{year}-p{number}"
+
+
 def holder_of_number(numbering, folder, series_value, year, number):
     """The object in ``folder`` that holds § ``number`` of ``series_value`` in ``year``, or None."""
     for obj in folder.values():
@@ -90,7 +101,7 @@ def _paragraph(numbering, root, folder, values):
     given = values.get(numbering.field)
     if given is None:
         number = next_number(root, series, year)
-        return {numbering.field: number}, f"{body.lower()}-{year}-{number}"
+        return {numbering.field: number}, paragraph_name(body, year, number)
     if given <= current_number(root, series, year):
         holder = holder_of_number(numbering, folder, body, year, given)
         if holder is not None:
@@ -99,7 +110,7 @@ def _paragraph(numbering, root, folder, values):
                                          "name": holder.__name__}),
                               {numbering.field: _("Paragrafnumret är redan använt.")})
     raise_number(root, series, year, given)
-    return {}, f"{body.lower()}-{year}-{given}"
+    return {}, paragraph_name(body, year, given)
 
 
 def format_case_number(fmt, series, year, number):
@@ -121,11 +132,11 @@ def number_and_name(numbering, settings, root, values, *, name=None, year=None, 
     the declared field, unless ``values`` bring one; the name comes from it.
     ``sequence``: no number field; the name is ``<prefix>-<year>-<n>``.
     ``paragraph``: the § of the body in the year of the date (``_paragraph``),
-    among the objects of ``folder``; the name is ``<body>-<year>-<n>``.
+    among the objects of ``folder``; the name is ``<body>-<year>-p<n>`` (``paragraph_name``).
     A ``name`` given by the caller is kept, and then takes no number of a sequence.
     Returns ``({field: number}, name)``.
     """
-    year = year or datetime.date.today().year
+    year = year or dates.today().year
     numbers = {}
     if numbering.kind == "case_number":
         if numbering.field not in values:

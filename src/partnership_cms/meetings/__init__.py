@@ -10,6 +10,7 @@ from ..bodies import BodyError, get_bodies
 from ..bodies.loader import check_against_workflow
 from ..schema import get_schemas
 from ..workflow import get_workflows
+from .confidential import readable_agenda  # noqa: F401
 from .services import ACTS, perform_act, summary  # noqa: F401
 
 MEETING_TYPE = "Meeting"

@@ -29,11 +29,13 @@ from ..i18n import _
 from ..security.policy import roles_in_context
 from ..workflow import NotAllowed, NotAvailable, get_workflows
 from ..workflow.meeting_steps import body_of, presides
+from .confidential import case_is_confidential, readable_agenda
 
 MOTION_KINDS = ("approve", "reject", "refer_back", "table", "amend", "add")
 WORDED_MOTIONS = ("amend", "add")  # ändrings- and tilläggsyrkanden carry their wording
 CONTINUE = "continue"  # a vote whose answer decides nothing yet (e.g. an återremiss that falls)
 MAX_TEXT = 10_000
+MAX_NOTE = 2_000  # a protokollsanteckning is a short statement, not a written reservation
 
 
 class MeetingRefused(ServiceError):
@@ -77,20 +79,26 @@ def serving_on(meeting, body, item=None, root=None):
 
 
 def summary(request, meeting):
-    """What the live page shows: who serves, the quorum, the open votes with their counts."""
+    """What the live page shows: who serves, the quorum, the open votes with
+    their counts (a confidential item only as its number, to readers outside the body)."""
     body = body_of(request, meeting)
     serving_now = serving_on(meeting, body, root=request.root)
     items = []
-    for item in meeting.data.get("agenda") or ():
+    for item in readable_agenda(request, meeting):
+        if item.get("hidden"):  # confidential, and this reader is outside the body
+            items.append(item)
+            continue
         on_item = serving_on(meeting, body, item, request.root)
         items.append({
             "item": item["item"], "paragraph": item.get("paragraph"), "title": item["title"],
             "kind": item["kind"], "status": item.get("status"), "outcome": item.get("outcome"),
+            "confidential": item["confidential"],
             "quorum": rules.has_quorum(seats_of(body), len(on_item)),
             "votes": [dict(number=v["number"], open=v["open"], result=v.get("result"),
                            counts=rules.tally({b["member"]: b["vote"] for b in v["ballots"]}),
                            voted=sorted(b["member"] for b in v["ballots"]))
                       for v in item.get("votes") or ()],
+            "notes": list(item.get("notes") or ()),
         })
     return {"body": body.id, "state": meeting.state, "seats": seats_of(body),
             "serving": serving_now, "quorum": rules.has_quorum(seats_of(body), len(serving_now)),
@@ -172,14 +180,21 @@ def _store(request, meeting, action, details, **fields):
     notify(request, ContentChanged, meeting, action, details)
 
 
-def _text(body, name, required=False):
+def _text(body, name, required=False, limit=MAX_TEXT):
     value = body.get(name)
     if value is None and not required:
         return ""
-    if not isinstance(value, str) or (required and not value.strip()) or len(value) > MAX_TEXT:
+    if not isinstance(value, str) or (required and not value.strip()) or len(value) > limit:
         raise MeetingInvalid({name: _("Ange en text (högst ${max} tecken).",
-                                                                        mapping={"max": MAX_TEXT})})
+                                                                        mapping={"max": limit})})
     return value.strip()
+
+
+def _flag(body, name):
+    value = body.get(name, False)
+    if not isinstance(value, bool):
+        raise MeetingInvalid({name: _("Ange true eller false.")})
+    return value
 
 
 def _int(body, name):
@@ -225,18 +240,20 @@ def add_item(request, meeting, body):
     proposal_path = resource_path(proposal)
     if any(item.get("proposal") == proposal_path for item in items):
         _refuse(_("Ärendet står redan på föredragningslistan."))
-    number = _append_item(items, "decision", proposal.title, proposal=proposal_path,
+    confidential = _flag(body, "confidential") or bool(proposal.data.get("confidential"))
+    number = _append_item(items, "decision", proposal.title, confidential, proposal=proposal_path,
                           dnr=proposal.data.get("dnr", ""))
-    _store(request, meeting, AuditAction.AGENDA, {"act": "add_item", "item": number, "proposal": proposal_path},
-           agenda=items)
+    _store(request, meeting, AuditAction.AGENDA, {"act": "add_item", "item": number, "proposal": proposal_path,
+                                                  "confidential": confidential}, agenda=items)
     return items[-1]
 
 
-def _append_item(items, kind, title, **extra):
+def _append_item(items, kind, title, confidential, **extra):
     """Put a new, undecided item last on the agenda; returns its number."""
     number = max((item["item"] for item in items), default=0) + 1
     items.append({"item": number, "kind": kind, "title": title, **extra, "status": "pending",
-                  "motions": [], "votes": [], "recused": [], "reservations": []})
+                  "confidential": confidential, "motions": [], "votes": [], "recused": [],
+                  "reservations": [], "notes": []})
     return number
 
 
@@ -245,11 +262,31 @@ def add_information(request, meeting, body):
     _require_clerk(request, meeting)
     _require_state(meeting, "planned", "convened")
     title = _text(body, "title", required=True)
+    confidential = _flag(body, "confidential")
     items = agenda(meeting)
-    number = _append_item(items, "information", title)
-    _store(request, meeting, AuditAction.AGENDA, {"act": "add_information", "item": number, "title": title},
-           agenda=items)
+    number = _append_item(items, "information", title, confidential)
+    _store(request, meeting, AuditAction.AGENDA, {"act": "add_information", "item": number, "title": title,
+                                                  "confidential": confidential}, agenda=items)
     return items[-1]
+
+
+def mark_confidential(request, meeting, body):
+    """The clerk marks an item confidential (sekretess), or lifts the mark; an
+    item whose case is marked confidential stays so (the case's mark rules)."""
+    _require_clerk(request, meeting)
+    _require_state(meeting, "planned", "convened", "open")
+    items = agenda(meeting)
+    item = item_of(items, _int(body, "item"))
+    confidential = _flag(body, "confidential") if "confidential" in body else True
+    if not confidential and case_is_confidential(request.root, item):
+        _refuse(_("Ärendet i punkt ${item} är sekretessmarkerat; punkten förblir sekretessbelagd.",
+                  mapping={"item": str(item["item"])}))
+    if bool(item.get("confidential")) == confidential:
+        return item
+    item["confidential"] = confidential
+    _store(request, meeting, AuditAction.AGENDA,
+           {"act": "confidential", "item": item["item"], "confidential": confidential}, agenda=items)
+    return item
 
 
 def remove_item(request, meeting, body):
@@ -543,7 +580,7 @@ def decide(request, meeting, body):
                                              mapping={"choices": ", ".join(deciding.outcomes)})})
         if voted is not None and outcome != voted:
             _refuse(_("Beslutet måste följa voteringens utfall (${outcome}).",
-                       mapping={"outcome": voted}))
+                       mapping={"outcome": _outcome_title(request, deciding, voted)}))
     proposal = find_resource(request.root, item["proposal"])
     transition = deciding.outcomes[outcome]
     values = {
@@ -577,6 +614,12 @@ def decide(request, meeting, body):
            {"act": "decide", "item": item["item"], "outcome": outcome, "transition": transition,
             "decision": decision, "paragraph": item["paragraph"], "minority_referral": minority}, agenda=items)
     return item
+
+
+def _outcome_title(request, deciding, outcome):
+    """The {sv, en} title of the proposal transition an outcome performs (rendered by the edge)."""
+    transition = get_workflows(request.registry).definition("Proposal").transitions[deciding.outcomes[outcome]]
+    return transition.title
 
 
 def _check_minority(request, deciding, item, serving_now):
@@ -628,9 +671,29 @@ def reserve(request, meeting, body):
     return reservation
 
 
+def note(request, meeting, body):
+    """A serving member asks to have a protokollsanteckning (a short statement
+    of their own) entered in the minutes at an item, before the meeting closes."""
+    deciding = body_of(request, meeting)
+    _require_state(meeting, "open")
+    items = agenda(meeting)
+    item = item_of(items, _int(body, "item"))
+    login = _require_serving(request, meeting, deciding, item)
+    text = _text(body, "text", required=True, limit=MAX_NOTE)
+    notes = list(item.get("notes") or ())
+    if any(n["member"] == login for n in notes):
+        _refuse(_("Du har redan lämnat en protokollsanteckning i punkt ${item}.",
+                  mapping={"item": str(item["item"])}))
+    entry = {"member": login, "text": text}
+    item["notes"] = [*notes, entry]
+    _store(request, meeting, AuditAction.NOTE, {"act": "note", "item": item["item"], **entry}, agenda=items)
+    return entry
+
+
 ACTS = {
     "add_item": add_item,
     "add_information": add_information,
+    "confidential": mark_confidential,
     "remove_item": remove_item,
     "order": order_items,
     "roll_call": roll_call,
@@ -643,6 +706,7 @@ ACTS = {
     "close_vote": close_vote,
     "decide": decide,
     "reserve": reserve,
+    "note": note,
 }
 
 

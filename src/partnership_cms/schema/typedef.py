@@ -13,7 +13,7 @@ keys of ``schemas/<type>.yaml``, so a new type costs a YAML file::
     #     with the container's name less its final s as the prefix)
     # or: {kind: paragraph, field: paragraph, per: body, year_from: meeting_date,
     #      prefix: decision} -> § numbers per body and year: the next of the
-    #     series "§" + body in the meeting's year, names ks-2026-3 (without a
+    #     series "§" + body in the meeting's year, names ks-2026-p3 (without a
     #     body or a meeting date: the prefix's sequence, and no §)
     label: "{body} § {paragraph}"           # the number in lists; a list: the first
                                             # whose fields are all filled in

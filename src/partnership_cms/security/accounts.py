@@ -196,7 +196,19 @@ def cancel_group_change(request, login):
 
 
 def set_password(request, login, password):
-    """Give ``login`` a new password that meets the rules (passwords.py)."""
+    """Give ``login`` a new password that meets the rules (passwords.py).
+
+    Nobody sets another administrator's password from the web: whoever knew
+    it could log in as that administrator and confirm their own requests,
+    which would undo the rule of two administrators above. The holder sets
+    their own; the command line (which holds the database anyway) sets any.
+    """
+    actor = request.identity
+    if (actor is not None and actor.login != login
+            and ADMIN in request.root.principals.roles_of(login)):
+        raise AccountError("Du kan inte byta lösenord för en annan systemförvaltare: kontoinnehavaren "
+                           "byter det själv, eller så görs det från kommandoraden "
+                           "(partnership-cms users INI password LOGIN).", "password")
     _check_password(password, login)
     user = request.root.principals.users[login]
     user.set_password(password)

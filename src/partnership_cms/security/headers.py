@@ -3,7 +3,7 @@
 One tween, the first the request meets and the last its response leaves, so
 HTML, JSON, error pages, redirects and static files all get the same headers:
 
-- ``Content-Security-Policy``: only our own files, no inline script or style
+- ``Content-Security-Policy``: only our own files (and fetches), no inline script or style
   (the templates have none; deform's scripts and script-only buttons are cut
   out by views/forms.py), no plug-ins, forms post only here, no framing;
 - ``X-Frame-Options: DENY`` for browsers that predate ``frame-ancestors``;
@@ -38,6 +38,8 @@ CSP = "; ".join([
     "script-src 'self'",
     "style-src 'self'",
     "img-src 'self'",
+    # meeting.js fetches the live part of a meeting item's page from this site.
+    "connect-src 'self'",
     "form-action 'self'",
     "base-uri 'none'",
     "frame-ancestors 'none'",

@@ -14,11 +14,12 @@ ATTACH = "attach"  # upload a file (bilaga) to a document whose type takes files
 AUDIT = "audit"
 MANAGE_USERS = "manage_users"
 IMPORT = "import"  # import documents (tjänsteutlåtanden, protokollsutdrag) as content
+DISPATCH = "dispatch"  # send a justerat protocol's extracts to their recipients (expediering)
 # Denied to everybody: the default permission for views that forgot one.
 NOBODY = "__no_permission_declared__"
 
-CONTENT_PERMISSIONS = (VIEW, EDIT, SHARE, ATTACH)
-ALL_PERMISSIONS = (VIEW, EDIT, SHARE, ATTACH, ADD, AUDIT, MANAGE_USERS, IMPORT)
+CONTENT_PERMISSIONS = (VIEW, EDIT, SHARE, ATTACH, DISPATCH)
+ALL_PERMISSIONS = (VIEW, EDIT, SHARE, ATTACH, DISPATCH, ADD, AUDIT, MANAGE_USERS, IMPORT)
 
 TRANSITION_PREFIX = "transition:"
 

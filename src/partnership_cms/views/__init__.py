@@ -2,6 +2,7 @@
 browsers in Swedish (English through the language switch)."""
 from ..schema import SchemaError, get_schemas
 from ..workflow import get_workflows
+from .meetings import TypeNamePredicate
 
 
 def check_done_messages(registry):
@@ -23,4 +24,6 @@ def includeme(config):
     # order=20: after the workflows are loaded (order=10).
     config.action(("partnership_cms.done_messages",), lambda: check_done_messages(config.registry),
                   order=20)
+    # Before the scan: a type's own document page (the meeting's) names its type.
+    config.add_view_predicate("type_name", TypeNamePredicate)
     config.scan(".")

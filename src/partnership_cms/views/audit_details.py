@@ -23,12 +23,18 @@ PROBLEMS = {
     "head_mismatch": _("kedjans huvud stämmer inte med dess sista post"),
     "chain_deleted": _("kedjan har ett huvud men inga poster (raderad)"),
     "object_unaudited": _("dokumentet saknar poster i granskningsloggen"),
+    "object_moved": _("dokumentet ligger på en adress som dess logg inte nämner "
+                      "(flyttat utanför systemet; ett namnbyte loggas)"),
+    "alias_unrecorded": _("loggen sägs fortsätta på ${path}, men inget namnbyte dit är loggat"),
     "object_changed":
         _("det lagrade dokumentet skiljer sig från vad dess senaste post registrerade "
           "(ändrat utanför systemet)"),
     "file_changed": _("den lagrade filen ${file} (${filename}) har inte längre den SHA-256 som "
                       "registrerades när den laddades upp (ändrad utanför systemet)"),
     "file_missing": _("den lagrade filen ${file} (${filename}) kan inte läsas"),
+    "signed_content_changed":
+        _("det signerade innehållet ger inte längre den SHA-256 ${sha256} som ${signer} signerade "
+          "${signed_at} (ändrat utanför systemet)"),
     "seal_altered": _("förseglingen är ändrad"),
     "sealed_entries_changed": _("poster som förseglades då har ändrats eller raderats"),
     "checkpoint_signature":
@@ -83,6 +89,22 @@ def _field_title(page, type_name, name):
     return page.title_of(spec.title) if spec else name
 
 
+def _link_lines(t, action, d):
+    """A rename (the object's own entry) or a link, which may follow another's rename."""
+    if action == "renamed":
+        lines = [t(_("Ny adress ${new} (tidigare ${old})",
+                     mapping={"new": value_text(d.get("to")), "old": value_text(d.get("from"))}))]
+        if d.get("reason"):
+            lines.append(t(_("Anledning: ${reason}", mapping={"reason": value_text(d["reason"])})))
+        return lines
+    if isinstance(d.get("renamed"), dict):
+        return [t(_("Ett kopplat dokument fick ny adress: ${old} → ${new}",
+                    mapping={"old": value_text(d["renamed"].get("from")),
+                             "new": value_text(d["renamed"].get("to"))}))]
+    paths = ", ".join(map(str, d.values()))
+    return [t(_("Kopplat till ${path}", mapping={"path": value_text(paths)}))]
+
+
 def summarise(page, entry):
     """The readable lines for one entry."""
     t, d, type_name, action = page.t, entry.get("details") or {}, entry.get("type"), entry["action"]
@@ -134,9 +156,8 @@ def summarise(page, entry):
         if action == "attachment_added":
             return [t(_("Filen ${filename} laddades upp (SHA-256 ${sha256})", mapping=mapping))]
         return [t(_("Filen ${filename} togs bort (SHA-256 ${sha256})", mapping=mapping))]
-    if action == "link":
-        paths = ", ".join(map(str, d.values()))
-        return [t(_("Kopplat till ${path}", mapping={"path": value_text(paths)}))]
+    if action in ("renamed", "link"):
+        return _link_lines(t, action, d)
     if action == "user_created":
         return [t(_("Användaren ${login} (${name}) skapades",
                     mapping=dict(login, name=value_text(d.get("fullname")))))]

@@ -13,6 +13,7 @@ from pyramid.csrf import get_csrf_token
 from pyramid.i18n import TranslationStringFactory
 from pyramid.renderers import get_renderer
 
+from ..bodies import get_bodies, membership
 from ..schema import get_schemas
 from ..security.permissions import AUDIT, IMPORT, MANAGE_USERS
 from ..security.policy import IDENTITY_KEY
@@ -47,6 +48,8 @@ class BaseView:
         """The main navigation: (url, label, current) for what this user may use."""
         app = self.request.application_url
         items = [(app + "/", _("Mina uppgifter") if self.user else _("Start"))]
+        if self.user is not None and self._has_meetings():
+            items.append((app + "/my-meetings", _("Mina sammanträden")))
         # The registers of the types whose schema gives them a place (``nav: n``).
         types = sorted((s for s in get_schemas(self.request.registry).values()
                         if s.presentation.nav is not None), key=lambda s: s.presentation.nav)
@@ -66,6 +69,13 @@ class BaseView:
 
     def _root(self):
         return getattr(self.request, "root", None)
+
+    def _has_meetings(self):
+        """Whether "Mina sammanträden" has anything for the user: they sit on a body, or are a clerk."""
+        root = self._root()
+        if root is None:
+            return False
+        return "clerk" in self.request.global_roles or bool(bodies_of(self.request, self.user.login))
 
     # -- forms -----------------------------------------------------------
     @property
@@ -114,3 +124,15 @@ class BaseView:
         here = self.request.path_qs
         return [(code, label, f"{self.request.application_url}/language?lang={code}&came_from={here}")
                 for code, label in LANGUAGES.items() if code != self.locale]
+
+
+def bodies_of(request, login):
+    """The bodies ``login`` sits on (as member, substitute or chair), ``[Body]``."""
+    if login is None:
+        return []
+    found = []
+    for body in get_bodies(request.registry).values():
+        seats = membership(request.root, body)
+        if login in seats["members"] or login in seats["substitutes"] or login == seats["chair"]:
+            found.append(body)
+    return found

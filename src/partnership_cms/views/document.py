@@ -16,8 +16,9 @@ from pyramid.traversal import find_resource, resource_path
 from pyramid.view import view_config
 
 from ..audit import get_log
-from ..content.models import Content
+from ..content.models import Content, Moved
 from ..i18n import translate
+from ..meetings import MEETING_TYPE, readable_agenda
 from ..schema import get_schemas
 from ..schema.loader import to_json_value
 from ..security.permissions import EDIT, VIEW
@@ -25,6 +26,7 @@ from ..workflow import get_workflows
 from ..workflow.deadlines import date_flags
 from .attachments import MACRO_TEMPLATE, files_section
 from .base import BaseView, _
+from .protocol import protocol_section
 
 TEMPLATES = "partnership_cms:templates/"
 # The body of a type whose schema names no template (``document: template:``).
@@ -33,11 +35,12 @@ RELATIONS = {"decisions": _("Beslut"), "amendments": _("Ändringar")}
 
 
 def resolve(context, path):
-    """The object at a stored path, or None if it is gone."""
+    """The object at a stored path (a renamed one at its new name), or None if it is gone."""
     try:
-        return find_resource(context, path) if path else None
+        target = find_resource(context, path) if path else None
     except (KeyError, ValueError):
         return None
+    return target.target if isinstance(target, Moved) else target
 
 
 def paragraphs(text):
@@ -65,9 +68,14 @@ class DocumentPage(BaseView):
         wanted = self.request.params.get("version", "")
         return next((v for v in self.context.versions if str(v["version"]) == wanted), None)
 
-    @property
+    @reify
     def data(self):
-        return self.version["data"] if self.version else self.context.data
+        if self.version:
+            return self.version["data"]
+        if self.context.type_name == MEETING_TYPE and self.context.data.get("agenda"):
+            # Confidential items only to the body's members (meetings/confidential.py).
+            return dict(self.context.data, agenda=readable_agenda(self.request, self.context))
+        return self.context.data
 
     @property
     def macros(self):
@@ -77,6 +85,11 @@ class DocumentPage(BaseView):
     def files(self):
         """The files (bilagor) section, or None when the type takes no files."""
         return files_section(self)
+
+    @reify
+    def protocol(self):
+        """A protocol's document, justering and forms, or None for other types."""
+        return protocol_section(self)
 
     @property
     def files_macros(self):
@@ -215,6 +228,13 @@ class DocumentPage(BaseView):
     def type_title(self):
         return self.title_of(self.schema.title)
 
+    @reify
+    def number(self):
+        """What the document is known by ("KS § 1", "KS-2026/6"), shown before its
+        title in the heading, so that a case and its decisions, which share
+        the matter's title, are told apart at a glance."""
+        return self.schema.number_of(self.context.data)
+
     def state_title(self, state_id=None):
         states = self.workflow.definition(self.context.type_name).states
         state = states.get(state_id or self.context.state)
@@ -314,7 +334,7 @@ class HistoryView(DocumentPage):
     @view_config(context=Content, name="history", request_method="GET", accept="text/html",
                  renderer=TEMPLATES + "history.pt", permission=VIEW)
     def history(self):
-        entries = get_log(self.request.root).chain(resource_path(self.context))
+        entries = get_log(self.request.root).trail_of(resource_path(self.context))
         return {"page": self, "doc": self.context, "entries": [self.describe(e) for e in entries]}
 
     def describe(self, entry):
@@ -340,6 +360,12 @@ class HistoryView(DocumentPage):
             item["what"] = tr(_("Importerades från filen ${file}", mapping={"file": details.get("file", "")}))
             item["comment"] = ", ".join(f"{r['original']} → {r['replacement']}"
                                         for r in details.get("repairs", ()))
+        elif entry["action"] == "renamed":
+            item["what"] = tr(_("Fick ny adress: ${new} (tidigare ${old})",
+                                mapping={"new": details.get("to", ""), "old": details.get("from", "")}))
+        elif entry["action"] == "link" and details.get("renamed"):
+            item["what"] = tr(_("Ett kopplat dokument fick ny adress: ${new}",
+                                mapping={"new": details["renamed"].get("to", "")}))
         elif entry["action"] == "link":
             item["what"] = tr(_("Kopplades till ett annat dokument"))
         elif entry["action"] == "local_role_changed":

@@ -26,7 +26,8 @@ TITLES = {
 }
 
 
-def _page(request, status, title, message, offer_login=False):
+def error_page(request, status, title, message, offer_login=False):
+    """What error.pt shows: a status, a heading and the reason (also for a view's own refusal)."""
     request.response.status = status
     # An error raised before traversal (a tween) has no context yet.
     context = getattr(request, "context", None)
@@ -39,14 +40,14 @@ def forbidden(exc, request):
     page = BaseView(request.context, request)
     if page.user is None:
         return HTTPSeeOther(request.application_url + "/login?came_from=" + request.path_qs)
-    return _page(request, 403, _("Du saknar behörighet"),
+    return error_page(request, 403, _("Du saknar behörighet"),
                  _("Du är inloggad som ${name}, men den behörigheten räcker inte för den här sidan eller åtgärden.",
                    mapping={"name": page.user.fullname}), offer_login=True)
 
 
 @notfound_view_config(accept="text/html", renderer=TEMPLATE)
 def notfound(exc, request):
-    return _page(request, 404, _("Sidan finns inte"),
+    return error_page(request, 404, _("Sidan finns inte"),
                  _("Sidan eller dokumentet du sökte finns inte. Kontrollera adressen eller börja om från startsidan."))
 
 
@@ -57,14 +58,14 @@ def service_error(exc, request):
         return forbidden(exc, request)
     message, errors = exc.rendered(request)
     if isinstance(exc, ContentInvalid):
-        return _page(request, status, _("Uppgifterna är inte giltiga"),
+        return error_page(request, status, _("Uppgifterna är inte giltiga"),
                      "; ".join(f"{k}: {v}" for k, v in errors.items()) or message)
-    return _page(request, status, _("Åtgärden kunde inte utföras"), message)
+    return error_page(request, status, _("Åtgärden kunde inte utföras"), message)
 
 
 @exception_view_config(ConflictError, accept="text/html", renderer=TEMPLATE)
 def conflict(exc, request):
-    return _page(request, 409, _("Någon annan hann före"),
+    return error_page(request, 409, _("Någon annan hann före"),
                  _("Någon annan ändrade samma sak samtidigt. Läs in sidan igen och försök på nytt."))
 
 
@@ -84,7 +85,7 @@ def http_error(exc, request):
         message = _("Formuläret har gått ut. Ladda om sidan och försök igen.")
     else:  # our own 4xx carry a Swedish detail; webob's own only an English explanation
         message = exc.detail if isinstance(exc.detail, str) and exc.detail else exc.explanation or exc.title
-    return _page(request, exc.code, TITLES.get(exc.code, exc.title), message)
+    return error_page(request, exc.code, TITLES.get(exc.code, exc.title), message)
 
 
 @exception_view_config(Exception, accept="text/html", renderer=TEMPLATE)
@@ -92,5 +93,5 @@ def server_error(exc, request):
     if isinstance(exc, HTTPException) and exc.code < 500:
         return http_error(exc, request)
     log.exception("unhandled error on %s %s", request.method, request.path)
-    return _page(request, 500, _("Något gick fel"),
+    return error_page(request, 500, _("Något gick fel"),
                  _("Ett oväntat fel inträffade. Försök igen om en stund eller kontakta systemförvaltaren."))

@@ -14,7 +14,6 @@ gets empty rows to fill in, and rows left empty are dropped on submit.
 or show the form with its errors, place the services' errors next to the
 fields, and the message after success.
 """
-import datetime
 import re
 from importlib.resources import files
 
@@ -27,7 +26,7 @@ from pyramid.i18n import get_localizer
 from pyramid.threadlocal import get_current_request
 from pyramid.traversal import resource_path
 
-from .. import catalog
+from .. import catalog, dates
 from ..schema import get_schemas
 from ..security.input import MALFORMED_FORM
 from ..security.policy import search_principals
@@ -112,7 +111,7 @@ def _dress(page, node, spec, value=None):
     node.complete = spec.complete  # marked "behövs senare" (templates/deform/mapping_item.pt)
     hints = [page.title_of(spec.description)] if spec.description else []
     if spec.default == "today":
-        node.default = datetime.date.today()
+        node.default = dates.today()
     if spec.type != "list":
         node.widget = _widget(page, spec, value)
         hints.extend(_attributes(page, node.widget, spec))

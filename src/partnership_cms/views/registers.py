@@ -5,7 +5,6 @@ catalog, so nobody ever sees a row they may not view.
 The filters are a GET form: the page works without JavaScript and every
 result is a bookmarkable address.
 """
-import datetime
 import math
 import re
 from urllib.parse import urlencode
@@ -15,7 +14,7 @@ from pyramid.decorator import reify
 from pyramid.traversal import resource_path
 from pyramid.view import view_config
 
-from .. import catalog
+from .. import catalog, dates
 from ..content.models import ContentFolder
 from ..schema import get_schemas
 from ..security.permissions import ADD, VIEW
@@ -224,7 +223,7 @@ class RegisterView(BaseView):
                 year = int(year_text)
             else:
                 self.errors["year"] = _("Ange året med fyra siffror, till exempel ${year}.",
-                                        mapping={"year": datetime.date.today().year})
+                                        mapping={"year": dates.today().year})
         sort = params.get("sort", "modified")
         sort = sort if sort in {key for key, _label in self.sort_options()} else "modified"
         order = params.get("order", "desc" if sort == "modified" else "asc")

@@ -10,6 +10,7 @@ from ..schema import get_schemas
 from ..security.permissions import VIEW
 from ..workflow.worklist import worklist
 from .base import BaseView
+from .meetings import what_awaits
 from .registers import number_title, summary_row
 
 WORKLIST_ROWS = 10
@@ -42,6 +43,10 @@ class StartView(BaseView):
                              + "?state=" + group.state) if more else None,
             })
         return groups
+
+    def meeting_tasks(self):
+        """The meetings convened or open for the user's bodies and the votes they may still cast."""
+        return what_awaits(self)
 
     def public_documents(self):
         """The latest documents anyone may read: searched with the public's principals only."""

@@ -72,3 +72,4 @@ def includeme(config):
     config.include(".guards")
     config.include(".actions")
     config.include(".meeting_steps")
+    config.include(".protocol_steps")

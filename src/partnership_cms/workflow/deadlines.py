@@ -10,8 +10,7 @@ what the guard lets through with a reason (or what an import brought in).
 """
 from __future__ import annotations
 
-import datetime
-
+from .. import dates
 from ..dates import DEADLINES
 from ..i18n import _
 from ..interfaces import IWorkflows
@@ -54,7 +53,7 @@ def date_flags(request, obj):
     (dates in ISO form, ``message`` translatable), empty when all is in order."""
     definition = request.registry.getUtility(IWorkflows).definition(obj.type_name)
     schema = get_schemas(request.registry)[obj.type_name]
-    today = datetime.date.today()
+    today = dates.today()
     flags = []
     for t in definition.transitions.values():
         for step in t.guards:

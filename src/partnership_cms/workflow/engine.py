@@ -18,6 +18,7 @@ import colander
 from pyramid.authorization import DENY_ALL, Allow, Everyone
 from zope.interface import implementer
 
+from .. import dates
 from ..content.models import Content, ContentFolder
 from ..events import AuditAction, StateChanged, notify
 from ..i18n import _
@@ -115,17 +116,19 @@ class Workflows:
         return self._apply(request, context, t, data, comment=comment,
                            roles=sorted(set(t.roles) & roles_in_context(request, context)))
 
-    def perform_entailed(self, request, context, transition_id, *, cause, comment):
+    def perform_entailed(self, request, context, transition_id, *, cause, comment, data=None):
         """Perform a transition that another one entails, as the system: a
         justified decision that adopted an agreement approves it (the action
         ``approve_adopted_agreement``). Nobody's role is asked, since the user
         performed the transition that entails this one (``cause``: that
         object's path, kept in the history and the audit); the state, the
         guards and the actions are checked and run as in ``perform``, and the
-        same errors are raised, with nothing changed.
+        same errors are raised, with nothing changed. ``data`` is the
+        transition's data as the entailing step gives it (a protocol's
+        justering: the day, and the rule a late one broke).
         """
         t = self._leaving(context, transition_id)
-        return self._apply(request, context, t, self._deserialize(t, {}), comment=comment, roles=[],
+        return self._apply(request, context, t, self._deserialize(t, dict(data or {})), comment=comment, roles=[],
                            caused_by=cause)
 
     def _leaving(self, context, transition_id):
@@ -215,7 +218,7 @@ class Workflows:
             raise InvalidData(_("Uppgifterna är inte giltiga."), invalid=e) from None
         for spec in t.data_fields:
             if spec.name not in data and spec.default == "today":
-                data[spec.name] = datetime.date.today()
+                data[spec.name] = dates.today()
         return data
 
     def _guard_problems(self, request, context, t, data):

@@ -9,13 +9,14 @@ states, types and choices a guard looks at are its parameters, given in
 """
 from __future__ import annotations
 
-import datetime
 from typing import Annotated
 
 from pyramid.traversal import find_resource, find_root, resource_path
 
+from .. import dates
 from ..bodies import get_bodies, seats_of
 from ..bodies.decisions import meeting_decision
+from ..content.models import Moved
 from ..content.services import ContentInvalid, check_edit
 from ..dates import DEADLINES, appeal_end_of_protocol
 from ..i18n import _
@@ -24,6 +25,7 @@ from ..security.policy import roles_in_context
 from .amending import amended_payload
 from .deadlines import BEFORE, FUTURE, LATE, last_day, order_problem
 from .params import ChoiceOf, DeadlineOf, FieldOf, FieldsOf, RolesByChoice, StateOf, StatesOf, TypeName
+from .protocol_steps import justified_by_protocol
 
 
 def complete(context, request, data):
@@ -35,13 +37,14 @@ def complete(context, request, data):
 
 
 def resolve(context, path):
-    """The object at a stored path, or None if it no longer exists."""
+    """The object at a stored path (a renamed one at its new name), or None if it no longer exists."""
     if not path:
         return None
     try:
-        return find_resource(find_root(context), path)
+        found = find_resource(find_root(context), path)
     except KeyError:
         return None
+    return found.target if isinstance(found, Moved) else found
 
 
 def deciding_decision(proposal, decision_type, outcome):
@@ -74,8 +77,11 @@ def deciding_decision_justified(context, request, data, *, decision_type: TypeNa
 
 def chair_of_deciding_body(context, request, data, *, chairs: Annotated[dict, RolesByChoice("body")]):
     """Only the chair of the body that took the decision justifies its protocol
-    (``chairs``: the chair's role of each body)."""
+    (``chairs``: the chair's role of each body), or the protocol the chair
+    signed, when its last signature justifies the decision (``protocol_steps``)."""
     body = context.data.get("body")
+    if justified_by_protocol(request, context):
+        return []
     if chairs.get(body) not in roles_in_context(request, context):
         return [_("Endast ordföranden i ${body} kan justera protokollet.", mapping={"body": str(body)})]
     return []
@@ -93,7 +99,7 @@ def date_within_deadline(context, request, data, *, field: Annotated[str, FieldO
         return []
     schema = get_schemas(request.registry)[context.type_name]
     day, earlier = data[field], context.data.get(after)
-    problem = order_problem(day, earlier, deadline, datetime.date.today())
+    problem = order_problem(day, earlier, deadline, dates.today())
     mapping = {"field": schema.by_name[field].title, "date": day.isoformat(),
                "after": schema.by_name[after].title, "law": DEADLINES[deadline].law,
                "after_date": earlier.isoformat() if earlier else "",
@@ -121,7 +127,7 @@ def appeal_period_ended(context, request, data, *, field: Annotated[str, FieldOf
         return [_("Beslutet har inte anslagits.")]
     computed = appeal_end_of_protocol(context.data.get(meeting), context.data.get(justified), posted_on)
     ends = max(computed, context.data.get(field) or computed)
-    if datetime.date.today() <= ends:
+    if dates.today() <= ends:
         return [_("Överklagandetiden löper till och med ${date}.", mapping={"date": ends.isoformat()})]
     return []
 

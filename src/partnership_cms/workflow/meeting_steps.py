@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 from typing import Annotated
 
+from .. import dates
 from ..bodies import get_bodies, membership, rules
 from ..content.numbering import next_number
 from ..i18n import _
@@ -42,7 +43,7 @@ def notice_in_time(context, request, data, *, date_field: Annotated[str, FieldOf
     """The notice goes out today at least the body's notice days before the meeting."""
     body = body_of(request, context, body_field)
     meeting_date = context.data[date_field]
-    today = datetime.date.today()
+    today = dates.today()
     if rules.notice_in_time(meeting_date, today, body.notice_days):
         return []
     last = meeting_date - datetime.timedelta(days=body.notice_days)
@@ -70,7 +71,7 @@ def no_vote_open(context, request, data):
 
 def record_today(context, request, transition, data, *, field: Annotated[str, FieldOf()]):
     """Today's date in ``field`` (the day the notice went out): the server's, not the client's."""
-    context.data[field] = datetime.date.today()
+    context.data[field] = dates.today()
 
 
 def number_agenda(context, request, transition, data, *, body_field: Annotated[str, FieldOf()],

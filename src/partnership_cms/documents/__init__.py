@@ -1,0 +1,1 @@
+"""Documents made from our pages: PDF/A files of protocols and extracts (``pdf``)."""
