@@ -3,43 +3,41 @@
 What it does (``make bench`` runs it with the defaults):
 
 1. Builds a fresh database in a temporary folder with the project's own code
-   (demo users, the seed case), then 1,000 proposals made in batches inside
-   script requests (``scripting.app_request`` + ``act_as`` +
-   ``content.services.create_content``, a commit every 200), moved through
-   real transitions so that the states have realistic selectivity.
+   (demo users, the seed case), then 1,000 proposals with the bulk loader
+   (``dataset.OurDatabase.grow``: ``scripting.app_request`` + ``act_as`` +
+   ``content.services.create_content`` in transactions of 1,000, each case
+   numbered, indexed and audited as usual, with a progress bar), moved
+   through real transitions so that the states have realistic selectivity.
 2. Serves it with ``pserve`` (waitress, 4 threads) in a separate process and
    drives it from this process with 4 client threads on keep-alive
-   connections: create, object JSON, @search by type and state, a transition
-   (submit, each request on a different complete draft) and the audit verify.
-   Prints requests/second and p50/p95 latency, the CPU used by the server,
-   the client and every other process on the machine (the figures mean
-   little when other work shares the CPUs), the conflicts the server logged,
-   the start-up time and the server's resident memory.
-3. Stops the server, grows the same database to 10,000 proposals, restarts
-   and repeats; prints search latency at 10,000 against 1,000.
-4. Right before each round, serves a bare Pyramid + ZODB app
+   connections: object JSON, @search by type and state, the HTML start page,
+   the director's worklist, the register (drafts, and all), a document page,
+   create, a transition (submit, each request on a different complete draft)
+   and the audit verify (skipped above 20,000 cases: one full verification
+   outlasts the client's timeout there). Prints requests/second and p50/p95
+   latency, the CPU used by the server, the client and every other process
+   on the machine (the figures mean little when other work shares the
+   CPUs), the conflicts the server logged, the start-up time and the
+   server's resident memory.
+3. Stops the server and packs the database with ``partnership-cms pack
+   --days 0``, printing Data.fs bytes per case before and after.
+4. Grows the same database to the next size (``--sizes 1000,10000,100000``
+   runs the 100,000 round too) and repeats; prints every figure's p50 at
+   each size against the first.
+5. Right before each round, serves a bare Pyramid + ZODB app
    (``bench/baseline_app.py``) the same way; the summary prints each of our
    figures as a ratio to the matching bare figure, next to its target.
-
-5. Then the cast-vote scenario (``vote_bench.py``): the 61 members of a
+6. Last, the cast-vote scenario (``vote_bench.py``): the 61 members of a
    large KF vote at the same instant on one item, round after round, on a
    database of its own; prints votes/second and p95 as a ratio to the bare
    commit measured right before it.
 
-6. Last, the anslagstavla scenario (``anslag_bench.py``): the anonymous
-   ``/anslagstavla`` page and a 30-paragraph protocol's PDF/A, on a database
-   of its own with 10,000 cases and 200 posted protocols; prints requests per
-   second and p95 as ratios to the bare page measured right before it.
-
 Options: ``--sizes 1000,10000``, ``--seconds N`` per scenario, ``--quick``
-(a smoke run: 200 then 1,000 proposals, short scenarios, 3 vote rounds,
-1,000 cases and 20 protocols), ``--vote-rounds N`` (default 10), ``--members N``
-(default 61), ``--votes-only`` (the bare baseline and the vote scenario, no
-proposal rounds), ``--no-votes``, ``--anslag-only`` (the bare baseline and the
-anslagstavla scenario; with ``--votes-only``, both), ``--no-anslag``,
-``--cases N`` and ``--protocols N`` (the anslagstavla database), ``--keep``
-(keep the temporary folder). Everything listens on 127.0.0.1 only; every server
-process is stopped in a ``finally``.
+(a smoke run: 200 then 1,000 proposals, short scenarios, 3 vote rounds),
+``--vote-rounds N`` (default 10), ``--members N`` (default 61),
+``--votes-only`` (the bare baseline and the vote scenario, no proposal
+rounds), ``--no-votes``, ``--keep`` (keep the temporary folder). Everything
+listens on 127.0.0.1 only; every server process is stopped in a ``finally``.
 
 This file holds the scenarios and the summary; serving, the client threads,
 timing and the bare baseline are ``harness.py``, the database ``dataset.py``.
@@ -48,20 +46,23 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import datetime
 import json
 import os
 import random
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
+import time
 
-import anslag_bench
 import vote_bench
 from dataset import OurDatabase, proposal_payload
 from harness import (
+    PROJECT,
     THREADS,
     Server,
     bin_path,
@@ -75,17 +76,27 @@ from harness import (
     time_main,
     verdict,
     vs_bare,
+    vs_bare_cpu,
 )
 
 # The project's performance targets, and Plone 6 + plone.restapi on the same
 # kind of machine for scale (ours should be at least PLONE_FACTOR times each).
 TARGETS = {
-    "transition_vs_commit": 0.5,
+    # Issue 2 asked 0.5; issue 14 re-stated 0.4 with the audit append and the reindex in the transaction.
+    "transition_vs_commit": 0.4,
     "json_vs_page": 0.6,
     "search_growth": 1.3,
     "startup_s": 2.0,
     "rss_mb": 150.0,
+    "create_vs_commit": 0.3,
+    "packed_kb": 20.0,
 }
+# Figures whose p50 is compared across sizes; those in GROWTH_BOUND must stay
+# within search_growth of their p50 at the smallest size (issue 14).
+GROWTH = ("get", "search", "create", "transition", "html_start", "html_worklist",
+          "html_register", "html_register_all", "html_document", "verify")
+GROWTH_BOUND = {"get", "search", "transition", "html_start", "html_worklist", "html_register",
+                "html_register_all", "html_document"}
 # No target yet for a cast vote: the figure is printed as a ratio to the bare commit.
 PLONE = {"create": 9.0, "transition": 33.0, "get": 72.0, "search": 38.0}
 PLONE_FACTOR = 10
@@ -136,10 +147,16 @@ def run_ours(db, size, args, log_dir):
 
         # HTML pages (issue 3): what a browser asks for, rendered from the same services.
         html_headers = {"Accept": "text/html", "Authorization": "Bearer " + officer}
+        director_html = {"Accept": "text/html", "Authorization": "Bearer " + login(port, "director")}
         page_requests = {
             "start": ("start page  GET / (Mina uppgifter)", lambda i, rng: ("GET", "/", None, html_headers)),
+            # The director's worklist holds every case waiting for review: it grows with the register.
+            "worklist": ("worklist  GET / as the director",
+                         lambda i, rng: ("GET", "/", None, director_html)),
             "register": ("register page  GET /proposals?state=draft",
                          lambda i, rng: ("GET", "/proposals?state=draft", None, html_headers)),
+            "register_all": ("register page  GET /proposals (all)",
+                             lambda i, rng: ("GET", "/proposals", None, html_headers)),
             "document": ("document page  GET /proposals/<id>",
                          lambda i, rng: ("GET", "/proposals/" + rng.choice(names), None, html_headers)),
         }
@@ -184,22 +201,30 @@ def run_ours(db, size, args, log_dir):
             print(f"    (all {pool_size} prepared drafts used before the time was up)")
         used = set(submitted)
         db.drafts = collections.deque(n for n in db.drafts if n not in used)
-        db.names.extend(n for n in created if n not in db.names)
+        known = set(db.names)
+        db.names.extend(n for n in created if n not in known)
 
-        verify_n = args.verify_requests or (8 if size <= 2000 else 4)
-        verify_headers = json_headers(auditor)
-        verdicts = []
+        # A full verification reads every entry: above 20,000 cases one request would
+        # outlast the client's timeout, so those rounds skip it (--verify-requests N forces it).
+        verify_n = args.verify_requests
+        if verify_n is None:
+            verify_n = 8 if size <= 2000 else 4 if size <= 20000 else 0
+        figures["verify"] = figures["verify_valid"] = None
+        if verify_n:
+            verify_headers = json_headers(auditor)
 
-        def verify(i, rng):
-            return "GET", "/@audit/verify", None, verify_headers
+            def verify(i, rng):
+                return "GET", "/@audit/verify", None, verify_headers
 
-        figures["verify"] = scenario(server, "audit verify  GET /@audit/verify", verify,
-                                     seconds=max(seconds * 6, 120), max_requests=verify_n)
-        status, body = request_json(port, "GET", "/@audit/verify", token=auditor)
-        verdicts.append(body)
-        print(f"    verify: valid={body['valid']} entries={body['entries']} "
-              f"chains={body['chains']} objects={body['objects']}", flush=True)
-        figures["verify_valid"] = body["valid"]
+            figures["verify"] = scenario(server, "audit verify  GET /@audit/verify", verify,
+                                         seconds=max(seconds * 6, 120), max_requests=verify_n)
+            status, body = request_json(port, "GET", "/@audit/verify", token=auditor)
+            print(f"    verify: valid={body['valid']} entries={body['entries']} "
+                  f"chains={body['chains']} objects={body['objects']}", flush=True)
+            figures["verify_valid"] = body["valid"]
+        else:
+            print("  audit verify skipped at this size (a full verification would outlast "
+                  "the client's timeout)", flush=True)
 
         rss, hwm = server.rss_mb()
         figures["rss_mb"], figures["rss_peak_mb"] = rss, hwm
@@ -207,6 +232,26 @@ def run_ours(db, size, args, log_dir):
     finally:
         server.stop()
     return figures
+
+
+def pack(db, log_dir):
+    """Data.fs bytes per case before and after the project's ``pack --days 0``
+    (every old revision gone: what is left is the cases, their history and
+    audit entries, and the catalog). The server is stopped: FileStorage packs alone."""
+    cases = len(db.names)
+    before = os.path.getsize(db.data_fs)
+    ini = db.write_ini(free_port())
+    t0 = time.perf_counter()
+    with open(os.path.join(log_dir, "pack.log"), "ab") as log:
+        subprocess.run([bin_path("partnership-cms"), "pack", ini, "--days", "0"], cwd=PROJECT,
+                       stdout=log, stderr=subprocess.STDOUT, check=True, timeout=3600)
+    took = time.perf_counter() - t0
+    after = os.path.getsize(db.data_fs)
+    with contextlib.suppress(OSError):
+        os.remove(db.data_fs + ".old")  # the copy FileStorage keeps; the next round needs the space
+    print(f"  Data.fs {before / cases / 1000:.1f} KB per case, {after / cases / 1000:.1f} KB after "
+          f"`partnership-cms pack --days 0` ({took:.1f} s)", flush=True)
+    return {"bytes_per_case": before / cases, "packed_per_case": after / cases, "pack_s": took}
 
 
 # -- report ---------------------------------------------------------------------------
@@ -217,28 +262,37 @@ def report(ours, base, sizes):
         f = ours[size]
         print(f"\n-- {f['proposals']} proposals ({size} built) --")
         page = commit = None
+        bare = {}
         if size in base:
             b = base[size]
             page, commit = b["page"].rps, b["commit"].rps
+            bare = {"bare page": b["page"], "bare commit": b["commit"]}
             print(f"  bare Pyramid+ZODB just before: page {page:.1f} req/s "
                   f"(p50 {b['page'].pct(50):.1f} ms), commit {commit:.1f} req/s "
                   f"(p50 {b['commit'].pct(50):.1f} ms)")
         rows = [
-            ("create", f["create"], commit, "bare commit", None, PLONE["create"]),
+            ("create", f["create"], commit, "bare commit", TARGETS["create_vs_commit"], PLONE["create"]),
             ("object JSON", f["get"], page, "bare page", TARGETS["json_vs_page"], PLONE["get"]),
             ("search", f["search"], None, None, None, PLONE["search"]),
             ("transition", f["transition"], commit, "bare commit",
              TARGETS["transition_vs_commit"], PLONE["transition"]),
             ("audit verify", f["verify"], None, None, None, None),
             ("start page", f["html_start"], None, None, None, None),
+            ("worklist", f["html_worklist"], None, None, None, None),
             ("register page", f["html_register"], None, None, None, None),
+            ("register all", f["html_register_all"], None, None, None, None),
             ("document page", f["html_document"], None, None, None, None),
         ]
         for label, r, ref, ref_name, target, plone in rows:
+            if r is None:
+                continue
             parts = [f"{label:<13} {r.rps:8.1f} req/s  p50 {r.pct(50):7.1f} ms  "
                      f"p95 {r.pct(95):7.1f} ms"]
             if ref:
                 parts.append(vs_bare(r, ref, ref_name, target))
+                by_cpu = vs_bare_cpu(r, bare[ref_name], ref_name)
+                if by_cpu:
+                    parts.append(by_cpu)
             if plone:
                 x = r.rps / plone
                 parts.append(f"{x:.1f} x Plone's {plone:g}/s (target >= {PLONE_FACTOR} x: "
@@ -256,20 +310,35 @@ def report(ours, base, sizes):
             memory += (f" (target < {TARGETS['rss_mb']:g} MB at 1,000 cases: "
                        f"{verdict(f['rss_mb'] < TARGETS['rss_mb'])})")
         print(memory)
-        print(f"  audit trail valid after the run: {f['verify_valid']}")
+        if f["verify_valid"] is not None:
+            print(f"  audit trail valid after the run: {f['verify_valid']}")
+    print()
+    for size in sizes:
+        f = ours[size]
+        print(f"Data.fs at {f['proposals']} proposals: {f['bytes_per_case'] / 1000:.1f} KB per case "
+              f"before pack, {f['packed_per_case'] / 1000:.1f} KB after `pack --days 0` "
+              f"({f['pack_s']:.1f} s; target <= {TARGETS['packed_kb']:g} KB: "
+              f"{verdict(f['packed_per_case'] / 1000 <= TARGETS['packed_kb'])})")
     if len(sizes) > 1:
-        lo, hi = sizes[0], sizes[-1]
-        print()
-        for q in (50, 95):
-            a, b = ours[lo]["search"].pct(q), ours[hi]["search"].pct(q)
-            print(f"search p{q} at {hi} vs {lo}: {b:.1f} / {a:.1f} ms = {b / a:.2f} x "
-                  f"(target <= {TARGETS['search_growth']}: "
-                  f"{verdict(b / a <= TARGETS['search_growth'])})")
-        for name in ("get", "create", "transition", "verify"):
-            a, b = ours[lo][name].pct(50), ours[hi][name].pct(50)
-            rps = ours[hi][name].rps / ours[lo][name].rps
-            print(f"{name:<10} p50 at {hi} vs {lo}: {b:.1f} / {a:.1f} ms = {b / a:.2f} x; "
-                  f"req/s {rps:.2f} x")
+        lo = sizes[0]
+        for hi in sizes[1:]:
+            print()
+            for q in (50, 95):
+                a, b = ours[lo]["search"].pct(q), ours[hi]["search"].pct(q)
+                print(f"search p{q} at {hi} vs {lo}: {b:.1f} / {a:.1f} ms = {b / a:.2f} x "
+                      f"(target <= {TARGETS['search_growth']}: "
+                      f"{verdict(b / a <= TARGETS['search_growth'])})")
+            for name in GROWTH:
+                if ours[lo][name] is None or ours[hi][name] is None:
+                    continue
+                a, b = ours[lo][name].pct(50), ours[hi][name].pct(50)
+                rps = ours[hi][name].rps / ours[lo][name].rps
+                target = ""
+                if name in GROWTH_BOUND:
+                    target = (f" (target <= {TARGETS['search_growth']}: "
+                              f"{verdict(b / a <= TARGETS['search_growth'])})")
+                print(f"{name:<18} p50 at {hi} vs {lo}: {b:.1f} / {a:.1f} ms = {b / a:.2f} x; "
+                      f"req/s {rps:.2f} x{target}")
 
 
 def run_votes(folder, args, log_dir, base_fs):
@@ -283,31 +352,6 @@ def run_votes(folder, args, log_dir, base_fs):
         print("  bare Pyramid + ZODB just before:", flush=True)
         base = run_baseline(base_fs, args, log_dir)
     return vote_bench.run(db, args.vote_rounds, log_dir), base
-
-
-def run_anslag(folder, args, log_dir, base_fs):
-    """The anslagstavla scenario with the bare baseline right before it: (figures, bare figures or None)."""
-    db = anslag_bench.AnslagDatabase(folder, cases=args.cases, protocols=args.protocols)
-    took = db.create()
-    size_mb = os.path.getsize(db.data_fs) / 2**20
-    print(f"\n== anslagstavla: {db.counts['cases']} cases, {db.counts['protocols']} posted protocols "
-          f"({took:.1f} s to build; Data.fs {size_mb:.0f} MB, {db.counts['audit entries']} audit entries; "
-          f"{db.finalized} older protocols laga kraft by finalize, each with its decisions) ==", flush=True)
-    base = None
-    if base_fs:
-        print("  bare Pyramid + ZODB just before:", flush=True)
-        base = run_baseline(base_fs, args, log_dir)
-    figures = anslag_bench.run(db, args.seconds, log_dir)
-    figures["counts"] = db.counts
-    return figures, base
-
-
-def report_anslag(figures, base, header):
-    if header:
-        print("\n=== Summary ===")
-    counts = figures["counts"]
-    print(f"\n-- anslagstavla, anonymous ({counts['cases']} cases, {counts['protocols']} protocols) --")
-    anslag_bench.report(figures, base)
 
 
 def report_votes(r, base, header):
@@ -341,24 +385,11 @@ def main(argv=None):
     parser.add_argument("--votes-only", action="store_true",
                         help="only the bare baseline and the cast-vote scenario")
     parser.add_argument("--no-votes", action="store_true", help="skip the cast-vote scenario")
-    parser.add_argument("--anslag-only", action="store_true",
-                        help="only the bare baseline and the anslagstavla scenario")
-    parser.add_argument("--no-anslag", action="store_true", help="skip the anslagstavla scenario")
-    parser.add_argument("--cases", type=int, default=None,
-                        help="cases in the anslagstavla database (default 10000, --quick 1000)")
-    parser.add_argument("--protocols", type=int, default=None,
-                        help="posted protocols in it (default 200, --quick 20)")
     args = parser.parse_args(argv)
     if args.votes_only and args.no_votes:
         parser.error("--votes-only and --no-votes exclude each other")
     if args.vote_rounds is None:
         args.vote_rounds = 3 if args.quick else 10
-    if args.anslag_only and args.no_anslag:
-        parser.error("--anslag-only and --no-anslag exclude each other")
-    if args.cases is None:
-        args.cases = 1000 if args.quick else anslag_bench.CASES
-    if args.protocols is None:
-        args.protocols = 20 if args.quick else anslag_bench.PROTOCOLS
     sizes = args.sizes or ("200,1000" if args.quick else "1000,10000")
     sizes = [int(s) for s in sizes.split(",")]
     if sizes != sorted(sizes):
@@ -379,14 +410,13 @@ def main(argv=None):
           f"keep-alive; {args.seconds:g} s per scenario", flush=True)
     print("The bare app runs right before each round, so that each ratio compares figures "
           "taken minutes apart (other processes on the machine change the load).", flush=True)
-    ours, base, votes, anslag = {}, {}, None, None
-    only = args.votes_only or args.anslag_only  # no proposal rounds
+    ours, base, votes = {}, {}, None
     try:
         base_fs = None if args.no_baseline else build_baseline(folder)
         db = OurDatabase(folder)
-        if not only:
+        if not args.votes_only:
             db.create()
-        for size in ([] if only else sizes):
+        for size in ([] if args.votes_only else sizes):
             took = db.grow(size)
             total, by_state, entries = db.counts()
             size_mb = os.path.getsize(db.data_fs) / 2**20
@@ -399,17 +429,14 @@ def main(argv=None):
             print("  states: " + ", ".join(f"{s} {n}" for s, n in by_state.items()), flush=True)
             figures = run_ours(db, size, args, log_dir)
             figures["proposals"] = total
+            figures.update(pack(db, log_dir))
             ours[size] = figures
-        if not args.no_votes and (args.votes_only or not only):
+        if not args.no_votes:
             votes = run_votes(folder, args, log_dir, base_fs)
-        if not args.no_anslag and (args.anslag_only or not only):
-            anslag = run_anslag(folder, args, log_dir, base_fs)
         if ours:
             report(ours, base, sizes)
         if votes is not None:
             report_votes(*votes, header=not ours)
-        if anslag is not None:
-            report_anslag(*anslag, header=not ours and votes is None)
     finally:
         if args.keep:
             print(f"\nkept {folder}")

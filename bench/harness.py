@@ -343,3 +343,21 @@ def vs_bare(result, bare_rps, bare_name, target=None):
     ratio = result.rps / bare_rps
     met = f" (target >= {target}: {verdict(ratio >= target)})" if target else ""
     return f"{ratio:.2f} x {bare_name}{met}"
+
+
+def cpu_ms(result):
+    """The server's CPU milliseconds per request in ``result`` (None where not measured)."""
+    if result.server_cpu is None or not result.count:
+        return None
+    return result.server_cpu * result.wall / result.count * 1000
+
+
+def vs_bare_cpu(result, bare, bare_name):
+    """The bare figure's server CPU per request over ``result``'s: the ratio of
+    rates the two would have on an idle machine. On a shared one the other
+    processes change each wall-clock rate by the minute; the CPU each request
+    costs changes far less (fsync waits are in neither)."""
+    ours, theirs = cpu_ms(result), cpu_ms(bare)
+    if not ours or not theirs:
+        return ""
+    return f"by server CPU {theirs:.2f} / {ours:.2f} ms per request = {theirs / ours:.2f} x {bare_name}"

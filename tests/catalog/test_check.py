@@ -7,10 +7,12 @@ import datetime
 import pytest
 import transaction
 import ZODB
+from hypatia.text import widcode
 
 from conftest import Api, make_app, write_ini
 from functional.test_concurrency import PROPOSAL
 from partnership_cms import cli
+from partnership_cms.catalog import recent
 from partnership_cms.content import APP_KEY
 
 YEAR = datetime.date.today().year
@@ -77,7 +79,9 @@ def test_a_stale_value_a_word_and_a_missing_object_are_found(database, tmp_path,
         root["proposals"][url.rsplit("/", 1)[1]].state = "ks"
         # A keyword the object does not have.
         catalog.indexes["allowed"]._fwd_index["user:mallory"] = catalog.indexes["allowed"].family.IF.TreeSet([docid])
-        # The seed case leaves the word index of one of its words.
+        # The seed case leaves the word index of one of its words (once the new
+        # documents' texts are in it, as the hundredth new document would put them).
+        recent.move_into_index(catalog)
         seed = catalog.docid_by_path[SEED]
         text = catalog.indexes["text"]
         wid = text.lexicon.get_wid("hogskol")
@@ -95,3 +99,21 @@ def test_a_stale_value_a_word_and_a_missing_object_are_found(database, tmp_path,
     assert f"allowed\t{url}: is found under 'user:mallory', which it does not have" in out
     assert f"text\t{SEED}: is not found under the words ['hogskol']" in out
     assert "paths\t/proposals/borta: docid 12345 is in the catalog, but no object is there" in out
+
+
+def test_a_changed_recent_text_and_a_recent_text_of_no_object_are_found(database, tmp_path, capsys):
+    """A new document's words wait among the recent texts: the check reads them there."""
+    ini, url = database
+
+    def tamper(root):
+        catalog = root.catalog
+        docid = catalog.docid_by_path[url]
+        texts = catalog.recent_texts
+        texts[docid] = recent.RecentText(widcode.encode(widcode.decode(texts[docid].code)[1:]))
+        texts[12345] = recent.RecentText(texts[docid].code)
+
+    behind_the_back(tmp_path, tamper)
+    code, out = check(ini, capsys)
+    assert code == 1
+    assert f"text\t{url}: holds other words among the recent texts than the object's text" in out
+    assert "is among the recent texts, but no object has that docid" in out

@@ -3,6 +3,7 @@ and text reindexing only when the text changed."""
 import datetime
 
 from partnership_cms import catalog
+from partnership_cms.catalog import recent
 from partnership_cms.content.services import create_content
 from partnership_cms.scripting import act_as, app_request
 from partnership_cms.security.policy import search_principals
@@ -40,15 +41,51 @@ def test_text_is_reindexed_only_when_it_changes(app):
         obj = create_content(request, "Proposal", {"title": "Bibliotek i Flemingsberg"})
         cat = request.root.catalog
         docid = cat.docid_for("/proposals/" + obj.__name__)
-        words_before = cat.indexes["text"].index._docwords[docid]
-        obj.state = "review"
-        catalog.reindex(request, obj)
-        assert cat.indexes["text"].index._docwords[docid] is words_before
+        # A new document's words wait among the recent texts, then go into the index.
+        for held_words in (lambda: cat.recent_texts[docid],
+                           lambda: cat.indexes["text"].index._docwords[docid]):
+            words_before = held_words()
+            obj.state = "review" if obj.state == "draft" else "draft"
+            catalog.reindex(request, obj)
+            assert held_words() is words_before
+            recent.move_into_index(cat)
         obj.data["title"] = "Simhall i Flemingsberg"
         catalog.reindex(request, obj)
         principals = search_principals(request)
         assert catalog.search(request, principals, text="Simhall")[1] == 1
         assert catalog.search(request, principals, text="Bibliotek")[1] == 0
+
+
+def test_new_texts_are_found_before_and_after_they_move_into_the_index(app, monkeypatch):
+    queries = {  # query -> the titles it finds
+        "simhall": {"Simhall i Flemingsberg", "Simhallen i Tumba"},
+        '"simhall i flemingsberg"': {"Simhall i Flemingsberg"},
+        "simh*": {"Simhall i Flemingsberg", "Simhallen i Tumba"},
+        "simhall AND NOT tumba": {"Simhall i Flemingsberg"},
+        "bibliotek OR tumba": {"Bibliotek i Flemingsberg", "Simhallen i Tumba"},
+        "ishall": set(),
+    }
+
+    def found(request):
+        principals = search_principals(request)
+        return {q: {o.title for o in catalog.search(request, principals, text=q)[0]} for q in queries}
+
+    with app_request(app.registry) as request:
+        act_as(request, request.root.principals.users["officer"])
+        cat = request.root.catalog
+        waiting = len(recent.recent_texts(cat) or ())  # the fixture's own documents
+        monkeypatch.setattr(recent, "RECENT_LIMIT", waiting + 4)
+        for title in ("Simhall i Flemingsberg", "Simhallen i Tumba", "Bibliotek i Flemingsberg"):
+            create_content(request, "Proposal", {"title": title})
+        assert len(cat.recent_texts) == waiting + 3  # not yet in the index, found all the same
+        assert found(request) == queries
+    with app_request(app.registry) as request:
+        act_as(request, request.root.principals.users["officer"])
+        cat = request.root.catalog
+        create_content(request, "Proposal", {"title": "Cykelbana"})  # the fourth moves them all
+        assert len(cat.recent_texts) == 0
+        assert found(request) == queries
+        assert catalog.search(request, search_principals(request), text="cykelbana")[1] == 1
 
 
 def test_a_changed_state_moves_the_document_between_sets(app):

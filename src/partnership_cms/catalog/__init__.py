@@ -14,6 +14,7 @@ import hashlib
 import itertools
 import random
 import re
+import time
 from types import SimpleNamespace
 
 from BTrees.LFBTree import LFSet, intersection, multiunion
@@ -31,6 +32,7 @@ from pyramid.traversal import find_resource, resource_path
 from ..events import ContentEvent, ContentRenamed
 from ..schema import get_schemas
 from ..security.policy import view_principals
+from .recent import index_text, recent_matches
 from .text import SwedishNormalizer
 
 FIELD_INDEXES = ("type", "state", "dnr", "year", "body", "modified", "title_sort")
@@ -59,10 +61,9 @@ class SiteCatalog(Persistent):
     def docid_for(self, path, create=False):
         docid = self.docid_by_path.get(path)
         if docid is None and create:
-            # Random ids keep concurrent inserts in different BTree buckets.
-            docid = random.randrange(1, 2**62)
+            docid = new_docid()
             while docid in self.path_by_docid:
-                docid = random.randrange(1, 2**62)
+                docid = new_docid()
             self.docid_by_path[path] = docid
             self.path_by_docid[docid] = path
         return docid
@@ -76,6 +77,14 @@ class SiteCatalog(Persistent):
         del self.docid_by_path[old]
         self.docid_by_path[new] = docid
         self.path_by_docid[docid] = new
+
+
+def new_docid():
+    """A docid that rises with time (the milliseconds) with 20 random bits below:
+    the postings of documents made close in time then share index buckets, so
+    a batch of them is indexed in few records (``recent.py``), and two
+    processes that make documents at once still draw different ids."""
+    return (time.time_ns() // 1_000_000) << 20 | random.getrandbits(20)
 
 
 def _text_of(obj):
@@ -148,7 +157,11 @@ def reindex(request, obj):
     digests = getattr(catalog, "text_digests", None)  # absent before evolve step 5
     digest = text_digest(record.text)
     for name, index in catalog.indexes.items():
-        if name == "text" and digests is not None and digests.get(docid) == digest:
+        if name == "text":
+            if digests is None:
+                index.reindex_doc(docid, record)  # a catalog before evolve step 5: as it was
+            elif digests.get(docid) != digest:
+                index_text(catalog, docid, record.text)
             continue
         if name in FIELD_INDEXES:
             old, new = index._rev_index.get(docid, _MISSING), getattr(record, name)
@@ -265,11 +278,14 @@ def _one_of(index, values):
 
 
 def text_query_ids(catalog, text):
-    """The docids whose text matches the full-text query ``text`` (no permission filter)."""
-    return Contains(catalog.indexes["text"], text).execute().ids
+    """The docids whose text matches the full-text query ``text`` (no permission filter):
+    those of the text index and those of the recent texts not yet in it (``recent.py``)."""
+    found = Contains(catalog.indexes["text"], text).execute().ids
+    recent = recent_matches(catalog, text)
+    return multiunion([found, recent]) if recent else found
 
 
-def _matches(idx, principals, filters, text):
+def _matches(catalog, principals, filters, text):
     """The docids that pass every filter and that one of ``principals`` may view.
 
     Intersections cost the sizes of both sides, so the filters are met
@@ -278,9 +294,10 @@ def _matches(idx, principals, filters, text):
     candidate set: the cost follows the number of matches, not the size of
     the register.
     """
+    idx = catalog.indexes
     sets = [_one_of(idx[name], value) for name, value in filters]
     if text:
-        sets.append(Contains(idx["text"], text).execute().ids)  # as text_query_ids
+        sets.append(text_query_ids(catalog, text))
     if not sets:
         return multiunion([_docids(idx["allowed"], p) for p in principals])
     sets.sort(key=len)
@@ -298,7 +315,6 @@ def matching(request, principals, *, type=None, state=None, text=None, year=None
     ``type``, ``state``, ``year``, ``body``: a value or a list of values.
     ``local_role`` ("login:Role") keeps only objects where that user holds that role.
     """
-    idx = request.root.catalog.indexes
     if state not in (None, ""):
         # The state keys name their type, which then needs no filter of its own.
         types = _as_list(type) if type not in (None, "") else sorted(get_schemas(request.registry))
@@ -307,7 +323,7 @@ def matching(request, principals, *, type=None, state=None, text=None, year=None
     filters = [(name, value) for name, value in
                (("type", type), ("state", state), ("year", year), ("body", body), ("local_roles", local_role))
                if value not in (None, "")]
-    return _matches(idx, principals, filters, text)
+    return _matches(request.root.catalog, principals, filters, text)
 
 
 def search(request, principals, *, sort="modified", reverse=True, start=0, size=25, **filters):

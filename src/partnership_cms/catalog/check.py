@@ -21,9 +21,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hypatia.text import widcode
 from hypatia.text.lexicon import _text2list
 
 from . import FIELD_INDEXES, indexable, text_digest
+from .recent import recent_texts
 
 KEYWORD_INDEXES = ("allowed", "local_roles")
 
@@ -141,8 +143,18 @@ def _check_keywords(name, index, expected, differ):
 def _check_text(catalog, expected, differ):
     text = catalog.indexes["text"]
     okapi, lexicon = text.index, text.lexicon
+    recent = recent_texts(catalog) or {}  # new documents' words, not yet in the index (recent.py)
     expected_words = {docid: words_of(lexicon, record.text) for docid, record in expected.items()}
     for docid, words in expected_words.items():
+        if docid in recent:
+            if docid in okapi._docwords:
+                differ("text", docid, "is both among the recent texts and in the text index")
+            stored = [lexicon._words.get(wid, f"(word id {wid})") for wid in widcode.decode(recent[docid].code)]
+            if stored != words:
+                differ("text", docid, f"holds other words among the recent texts than the object's text "
+                                      f"({len(set(words) - set(stored))} missing, "
+                                      f"{len(set(stored) - set(words))} extra)")
+            continue
         if docid not in okapi._docwords:
             if words:
                 differ("text", docid, "the object's text is not indexed")
@@ -155,6 +167,9 @@ def _check_text(catalog, expected, differ):
         missing = sorted(w for w in set(words) if docid not in okapi._wordinfo.get(lexicon.get_wid(w), ()))
         if missing:
             differ("text", docid, f"is not found under the words {missing[:10]}")
+    for docid in recent:
+        if docid not in expected_words:
+            differ("text", docid, "is among the recent texts, but no object has that docid")
     for wid, postings in okapi._wordinfo.items():
         word = lexicon._words.get(wid)
         for docid in postings:
