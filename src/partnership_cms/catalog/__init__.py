@@ -37,6 +37,9 @@ from .recent import index_text, recent_matches
 from .text import SwedishNormalizer
 
 FIELD_INDEXES = ("type", "state", "dnr", "year", "body", "modified", "title_sort")
+KEYWORD_INDEXES = ("allowed", "local_roles")
+# The order of the values ``indexed_values`` keeps for each document.
+VALUE_INDEXES = FIELD_INDEXES + KEYWORD_INDEXES
 _MISSING = object()
 
 
@@ -58,6 +61,7 @@ class SiteCatalog(Persistent):
         self.docid_by_path = OLBTree()
         self.path_by_docid = LOBTree()
         self.text_digests = LOBTree()  # docid -> SHA-256 of the text last indexed
+        self.indexed_values = LOBTree()  # docid -> its values in VALUE_INDEXES, as last indexed
 
     def docid_for(self, path, create=False):
         docid = self.docid_by_path.get(path)
@@ -139,6 +143,16 @@ def indexable(request, obj):
     )
 
 
+def indexed_value(name, value):
+    """What ``indexed_values`` keeps of one index's value: a keyword index's as a sorted tuple."""
+    return tuple(sorted(set(value))) if name in KEYWORD_INDEXES else value
+
+
+def values_of(record):
+    """The tuple ``indexed_values`` keeps for the flat record ``indexable`` made."""
+    return tuple(indexed_value(name, getattr(record, name)) for name in VALUE_INDEXES)
+
+
 def text_digest(text):
     """What ``text_digests`` remembers of an indexed text (unchanged text is not reindexed)."""
     return hashlib.sha256(text.encode()).digest()
@@ -157,6 +171,9 @@ def reindex(request, obj):
     record = indexable(request, obj)
     digests = getattr(catalog, "text_digests", None)  # absent before evolve step 5
     digest = text_digest(record.text)
+    kept = getattr(catalog, "indexed_values", None)  # absent before evolve step 12
+    old_values = kept.get(docid) if kept is not None else None
+    new_values = values_of(record)
     for name, index in catalog.indexes.items():
         if name == "text":
             if digests is None:
@@ -164,6 +181,12 @@ def reindex(request, obj):
             elif digests.get(docid) != digest:
                 index_text(catalog, docid, record.text)
             continue
+        if old_values is not None and name in VALUE_INDEXES:
+            position = VALUE_INDEXES.index(name)
+            if old_values[position] == new_values[position]:
+                # Unchanged, known from the one record of this document's values,
+                # without reading the index's own reverse map (a record per index).
+                continue
         if name in FIELD_INDEXES:
             old, new = index._rev_index.get(docid, _MISSING), getattr(record, name)
             if old == new:
@@ -177,6 +200,8 @@ def reindex(request, obj):
         index.reindex_doc(docid, record)
     if digests is not None and digests.get(docid) != digest:
         digests[docid] = digest
+    if kept is not None and old_values != new_values:
+        kept[docid] = new_values
 
 
 def _move(index, docid, old, new):
