@@ -1,6 +1,8 @@
 """The seed case's journey through the real UI in headless Chromium, each step
 by the right demo user, with axe-core (WCAG 2.1 A/AA) on every kind of page.
 """
+import re
+
 import pytest
 
 pytestmark = pytest.mark.browser
@@ -102,7 +104,9 @@ def open_task(pg, heading, title):
         has=pg.get_by_role("heading", level=2, name=heading))
     assert group.count() == 1, f"no worklist group {heading!r}: {main(pg).inner_text()}"
     follow(group.get_by_role("link", name=title))
-    assert main(pg).get_by_role("heading", level=1).inner_text() == title
+    # The heading: the document's number ("KS-2026/2", "KS § 3"), if any, then its title.
+    text = main(pg).get_by_role("heading", level=1).inner_text()
+    assert re.fullmatch(r"(?:\S+(?: § \d+)? )?" + re.escape(title), text), text
 
 
 def act(pg, title):
@@ -154,7 +158,8 @@ def test_journey_from_new_proposal_to_dispatch_and_audit(page, live_server, logi
     form.get_by_label("Sammanfattning").fill("Kommunen och högskolan erbjuder feriejobb.")
     form.get_by_label("Beslutet ska skickas till").first.fill("Södertörns högskola")
     submit_form(pg, "Skapa")
-    assert main(pg).get_by_role("heading", level=1).inner_text() == NEW_CASE
+    # The heading names the new case number before the title.
+    assert re.fullmatch(r"KS-2026/\d+ " + re.escape(NEW_CASE), main(pg).get_by_role("heading", level=1).inner_text())
     assert "har skapats" in flash(pg)
     assert state_of(pg) == "Utkast"
     new_case_url = pg.url
