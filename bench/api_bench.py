@@ -390,8 +390,9 @@ def report_scaling(ours, base, sizes, processes):
                 # What the servers got of the 2 cores, beside what other work took: the rates follow it.
                 cpu = (f"; CPU servers {x.server_cpu:.0%} -> {y.server_cpu:.0%}, other processes "
                        f"{x.other_cpu:.0%} -> {y.other_cpu:.0%}" if y.server_cpu is not None else "")
+                refused = y.statuses.get(409, 0)  # conflicts that lost every retry
                 print(f"  {LABELS[name]:<13} {x.rps:8.1f} -> {y.rps:8.1f} req/s = {scale:.2f} x, "
-                      f"p50 {x.pct(50):.1f} -> {y.pct(50):.1f} ms, {failed} 5xx "
+                      f"p50 {x.pct(50):.1f} -> {y.pct(50):.1f} ms, {failed} 5xx, {refused} 409 "
                       f"({kind}s {rule}: {verdict(ok)}){cpu}")
 
 

@@ -194,7 +194,6 @@ class BenchStorages:
     zodbconn.uri of one process (``client`` names its blob cache where it has one)."""
 
     name = "file"
-    shareable = False  # several processes may open it at once
 
     def __init__(self, folder):
         self.folder = folder
@@ -229,7 +228,6 @@ class ZeoStorages(BenchStorages):
     """One ZEO server (``tests/engines.py``) serving the storages ``app`` and ``bare``."""
 
     name = "zeo"
-    shareable = True
 
     def start(self):
         self.zeo = engines.ZeoServer(self.folder, storages=("app", "bare")).start()
@@ -249,14 +247,14 @@ class ZeoStorages(BenchStorages):
         return proc_cpu_seconds(self.zeo.proc.pid)
 
     def stop(self):
-        self.zeo.stop()
+        if getattr(self, "zeo", None) is not None:  # None where it did not start
+            self.zeo.stop()
 
 
 class RelStorages(BenchStorages):
     """RelStorage on two throwaway PostgreSQL databases (``tests/engines.py``)."""
 
     name = "relstorage"
-    shareable = True
 
     def start(self):
         self.postgres = engines.Postgres()
