@@ -335,7 +335,7 @@ def test_step_11_stores_entries_as_bytes_and_keeps_tampering_visible(tmp_path, c
         assert isinstance(root.audit_log.entries[(seed, 1)], AuditEntry)
 
     assert run_cli(tmp_path, "evolve") == 0
-    assert "Applied evolve steps [11]." in capsys.readouterr().out
+    assert f"Applied evolve steps {steps_from(11)}." in capsys.readouterr().out
     with stored_root(tmp_path) as root:
         log = root.audit_log
         assert root.evolve_version == LATEST
@@ -364,6 +364,39 @@ def test_step_11_stores_entries_as_bytes_and_keeps_tampering_visible(tmp_path, c
         del log.actors[newest["actor"]][key]
         codes = {(p["chain"], p["code"]) for p in verify_all(root).as_dict()["problems"]}
         assert (seed, "head_mismatch") in codes
+
+
+def test_step_12_keeps_each_documents_indexed_values(tmp_path, capsys):
+    from partnership_cms import catalog
+    from partnership_cms.catalog.check import check_catalog
+
+    make_app(tmp_path).registry._zodb_databases[""].close()  # the seed case is in `ks`
+    with stored_root(tmp_path) as root:
+        del root.catalog.indexed_values  # as step 11 left the catalog
+        root.evolve_version = 11
+
+    assert run_cli(tmp_path, "evolve") == 0
+    assert f"Applied evolve steps {steps_from(12)}." in capsys.readouterr().out
+    app = make_app_on_existing(tmp_path)
+    try:
+        with app_request(app.registry) as request:
+            cat = request.root.catalog
+            obj = next(iter(request.root["proposals"].values()))
+            docid = cat.docid_by_path["/proposals/" + obj.__name__]
+            assert cat.indexed_values[docid] == catalog.values_of(catalog.indexable(request, obj))
+            assert check_catalog(request) == []
+            # A change after the step moves the case in the index whose value changed.
+            obj.state = "kf"
+            catalog.reindex(request, obj)
+            assert catalog.search(request, ["role:auditor"], type="Proposal", state="kf")[1] == 1
+            assert catalog.search(request, ["role:auditor"], type="Proposal", state="ks")[1] == 0
+            assert cat.indexed_values[docid][catalog.VALUE_INDEXES.index("state")] == "Proposal:kf"
+            assert check_catalog(request) == []
+            # A kept value that is not the object's is reported.
+            cat.indexed_values[docid] = ("x",) * len(catalog.VALUE_INDEXES)
+            assert {d.index for d in check_catalog(request)} == {"indexed_values"}
+    finally:
+        app.registry._zodb_databases[""].close()
 
 
 def before_entry(entries, chain, seq):

@@ -30,7 +30,7 @@ LANGS = ("sv", "en")
 # English msgstrs that are the same as the Swedish msgid, on purpose. (A msgid with no
 # words outside its ${placeholders}, like "${field}: ${old} → ${new}", needs no entry.)
 IDENTICAL_ON_PURPOSE = {
-    "Administration", "Start", "Status", "Version", "JSON", "CSV (Excel)", "Via ${via}",
+    "Administration", "Start", "Status", "Version", "JSON", "CSV (Excel)", "Via ${via}", "SHA-256",
 }
 
 

@@ -16,7 +16,7 @@ from pyramid.traversal import find_resource, resource_path
 
 from .audit import AuditLog
 from .audit.log import TIME_SHARDS, AuditEntry, StoredEntry, entry_data, index_action, index_value, shard_of
-from .catalog import SiteCatalog, indexable, text_digest, text_index
+from .catalog import VALUE_INDEXES, SiteCatalog, indexable, indexed_value, text_digest, text_index
 from .content import APP_KEY, DatabaseNotReady, app_root  # noqa: F401  (DatabaseNotReady: raised here too)
 from .content.models import ContentFolder, Root
 from .content.numbering import paragraph_name
@@ -233,6 +233,25 @@ def step_11_audit_entries_as_bytes(root, registry):
             batch_done(done)
 
 
+def step_12_catalog_indexed_values(root, registry):
+    """Each document's values in the field and keyword indexes kept in one record
+    (``catalog.indexed_values``), so a reindex reads that record instead of every
+    index's reverse map to find what changed. The values are read from the indexes
+    themselves (what they hold, not what the objects say). Idempotent."""
+    catalog = root.catalog
+    values = catalog.indexed_values = LOBTree()
+    indexes = catalog.indexes
+    for docid in catalog.path_by_docid:
+        row = []
+        for name in VALUE_INDEXES:
+            held = indexes[name]._rev_index.get(docid)
+            if held is None:
+                break  # never indexed in full: the next reindex reads the indexes themselves
+            row.append(indexed_value(name, held))
+        else:
+            values[docid] = tuple(row)
+
+
 STEPS = [
     (1, step_1_create_structure),
     (2, step_2_add_missing_folders),
@@ -245,6 +264,7 @@ STEPS = [
     (9, step_9_swedish_text_index),
     (10, step_10_decision_names),
     (11, step_11_audit_entries_as_bytes),
+    (12, step_12_catalog_indexed_values),
 ]
 LATEST = STEPS[-1][0]
 

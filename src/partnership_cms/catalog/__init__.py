@@ -15,6 +15,7 @@ import itertools
 import random
 import re
 import time
+import weakref
 from types import SimpleNamespace
 
 from BTrees.LFBTree import LFSet, intersection, multiunion
@@ -36,6 +37,9 @@ from .recent import index_text, recent_matches
 from .text import SwedishNormalizer
 
 FIELD_INDEXES = ("type", "state", "dnr", "year", "body", "modified", "title_sort")
+KEYWORD_INDEXES = ("allowed", "local_roles")
+# The order of the values ``indexed_values`` keeps for each document.
+VALUE_INDEXES = FIELD_INDEXES + KEYWORD_INDEXES
 _MISSING = object()
 
 
@@ -57,6 +61,7 @@ class SiteCatalog(Persistent):
         self.docid_by_path = OLBTree()
         self.path_by_docid = LOBTree()
         self.text_digests = LOBTree()  # docid -> SHA-256 of the text last indexed
+        self.indexed_values = LOBTree()  # docid -> its values in VALUE_INDEXES, as last indexed
 
     def docid_for(self, path, create=False):
         docid = self.docid_by_path.get(path)
@@ -138,6 +143,16 @@ def indexable(request, obj):
     )
 
 
+def indexed_value(name, value):
+    """What ``indexed_values`` keeps of one index's value: a keyword index's as a sorted tuple."""
+    return tuple(sorted(set(value))) if name in KEYWORD_INDEXES else value
+
+
+def values_of(record):
+    """The tuple ``indexed_values`` keeps for the flat record ``indexable`` made."""
+    return tuple(indexed_value(name, getattr(record, name)) for name in VALUE_INDEXES)
+
+
 def text_digest(text):
     """What ``text_digests`` remembers of an indexed text (unchanged text is not reindexed)."""
     return hashlib.sha256(text.encode()).digest()
@@ -156,6 +171,9 @@ def reindex(request, obj):
     record = indexable(request, obj)
     digests = getattr(catalog, "text_digests", None)  # absent before evolve step 5
     digest = text_digest(record.text)
+    kept = getattr(catalog, "indexed_values", None)  # absent before evolve step 12
+    old_values = kept.get(docid) if kept is not None else None
+    new_values = values_of(record)
     for name, index in catalog.indexes.items():
         if name == "text":
             if digests is None:
@@ -163,6 +181,12 @@ def reindex(request, obj):
             elif digests.get(docid) != digest:
                 index_text(catalog, docid, record.text)
             continue
+        if old_values is not None and name in VALUE_INDEXES:
+            position = VALUE_INDEXES.index(name)
+            if old_values[position] == new_values[position]:
+                # Unchanged, known from the one record of this document's values,
+                # without reading the index's own reverse map (a record per index).
+                continue
         if name in FIELD_INDEXES:
             old, new = index._rev_index.get(docid, _MISSING), getattr(record, name)
             if old == new:
@@ -176,6 +200,8 @@ def reindex(request, obj):
         index.reindex_doc(docid, record)
     if digests is not None and digests.get(docid) != digest:
         digests[docid] = digest
+    if kept is not None and old_values != new_values:
+        kept[docid] = new_values
 
 
 def _move(index, docid, old, new):
@@ -196,23 +222,23 @@ def _move(index, docid, old, new):
     index._rev_index[docid] = new
 
 
-# Above this many matches, newest-first pages come from walking the modified
-# index from its newest end, which stops after one page, instead of sorting
+# Above this many matches, pages in modified order come from walking the
+# modified index from its end, which stops after one page, instead of sorting
 # every match (whose cost grows with the size of the register).
 SCAN_THRESHOLD = 200
 
 
-def _newest_first(index, docids, stop):
-    """The first ``stop`` of ``docids``, newest change first, as ``[(minute key, docid)]``;
-    the minute at the end is given whole (up to TIE_LIMIT more), so its ties can be ordered."""
-    wanted = docids if hasattr(docids, "__contains__") else set(docids)
+def _walk(index, visible, stop, reverse):
+    """The first ``stop`` docids for which ``visible`` is true, in the order of the
+    modified index (newest first when ``reverse``), as ``[(minute key, docid)]``; the
+    minute at the end is given whole (up to TIE_LIMIT more), so its ties can be ordered."""
     found = []
     fwd = index._fwd_index  # hypatia's value -> docids; no public API walks it backwards
-    for key in reversed(fwd.keys()):
+    for key in (reversed(fwd.keys()) if reverse else fwd.keys()):
         if len(found) >= stop:
             return found
         for docid in fwd[key]:
-            if docid in wanted:
+            if visible(docid):
                 found.append((key, docid))
                 if len(found) >= stop + TIE_LIMIT:
                     return found
@@ -273,6 +299,8 @@ def _as_list(value):
 
 def _one_of(index, values):
     if isinstance(values, (list, tuple)):
+        if len(values) == 1:
+            return _docids(index, values[0])  # a union of one set would copy it
         return multiunion([_docids(index, v) for v in values])
     return _docids(index, values)
 
@@ -285,67 +313,164 @@ def text_query_ids(catalog, text):
     return multiunion([found, recent]) if recent else found
 
 
-def _matches(catalog, principals, filters, text):
-    """The docids that pass every filter and that one of ``principals`` may view.
-
-    Intersections cost the sizes of both sides, so the filters are met
-    smallest first, and the allowed-principal sets, which are the largest
-    (a director may view everything), are met last, each by the small
-    candidate set: the cost follows the number of matches, not the size of
-    the register.
-    """
+def _filter_sets(catalog, filters, text):
+    """One docid set per filter, smallest first (an object must be in each)."""
     idx = catalog.indexes
     sets = [_one_of(idx[name], value) for name, value in filters]
     if text:
         sets.append(text_query_ids(catalog, text))
-    if not sets:
-        return multiunion([_docids(idx["allowed"], p) for p in principals])
     sets.sort(key=len)
+    return sets
+
+
+def _allowed_sets(catalog, principals):
+    """The non-empty docid sets of the principals in the allowed index (an object must be in one)."""
+    index = catalog.indexes["allowed"]
+    sets = (_docids(index, p) for p in dict.fromkeys(principals))
+    return [s for s in sets if s]
+
+
+def _matches(catalog, principals, filters, text):
+    """The docids that pass every filter and that one of ``principals`` may view
+    (possibly an index's own set: never change what this returns).
+
+    Intersections cost the sizes of both sides, so the filters are met
+    smallest first, and the allowed-principal sets, which are the largest
+    (a director may view everything), are met last, each by the small
+    candidate set.
+    """
+    allowed = _allowed_sets(catalog, principals)
+    sets = _filter_sets(catalog, filters, text)
+    if not allowed:
+        return _EMPTY
+    if not sets:
+        return allowed[0] if len(allowed) == 1 else multiunion(allowed)
     candidates = sets[0]
     for other in sets[1:]:
         if not candidates:
             return _EMPTY
         candidates = intersection(candidates, other)
-    return multiunion([intersection(candidates, _docids(idx["allowed"], p)) for p in principals])
+    parts = [part for part in (intersection(candidates, a) for a in allowed) if part]
+    return parts[0] if len(parts) == 1 else multiunion(parts)
 
 
-def matching(request, principals, *, type=None, state=None, text=None, year=None, body=None, local_role=None):
-    """The docids of the objects the principals may view that match every filter.
+def _visible(catalog, principals, filters, text):
+    """A test of one docid that answers as membership in ``_matches`` would,
+    without computing the whole set: for walking a sort index page by page."""
+    sets = _filter_sets(catalog, filters, text)
+    allowed = _allowed_sets(catalog, principals)
 
-    ``type``, ``state``, ``year``, ``body``: a value or a list of values.
-    ``local_role`` ("login:Role") keeps only objects where that user holds that role.
-    """
+    def visible(docid):
+        return all(docid in s for s in sets) and any(docid in a for a in allowed)
+
+    return visible
+
+
+def _filters(request, *, type=None, state=None, year=None, body=None, local_role=None):
+    """The ``(index name, value)`` pairs of a query (see ``matching``)."""
     if state not in (None, ""):
         # The state keys name their type, which then needs no filter of its own.
         types = _as_list(type) if type not in (None, "") else sorted(get_schemas(request.registry))
         state = [state_key(t, s) for t in types for s in _as_list(state)]
         type = None
-    filters = [(name, value) for name, value in
-               (("type", type), ("state", state), ("year", year), ("body", body), ("local_roles", local_role))
-               if value not in (None, "")]
-    return _matches(request.root.catalog, principals, filters, text)
+    return [(name, value) for name, value in
+            (("type", type), ("state", state), ("year", year), ("body", body), ("local_roles", local_role))
+            if value not in (None, "")]
 
 
-def search(request, principals, *, sort="modified", reverse=True, start=0, size=25, **filters):
+def matching(request, principals, *, text=None, **filters):
+    """The docids of the objects the principals may view that match every filter
+    (possibly an index's own set: never change what this returns).
+
+    ``type``, ``state``, ``year``, ``body``: a value or a list of values.
+    ``local_role`` ("login:Role") keeps only objects where that user holds that role.
+    """
+    return _matches(request.root.catalog, principals, _filters(request, **filters), text)
+
+
+# Totals of searches, per database, for the newest committed state a request
+# read: that state never changes, so its totals hold until the next commit.
+_TOTALS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _snapshot(catalog):
+    """(database, MVCC start tid) of the committed state this transaction reads, or
+    None when the transaction changed objects itself or the storage does not name it."""
+    jar = catalog._p_jar
+    if jar is None or jar._registered_objects or jar._added:
+        return None
+    start = getattr(jar._storage, "_start", None)  # ZODB's MVCCAdapter (FileStorage, ZEO)
+    return (jar.db(), start) if start else None
+
+
+def _cached_total(snapshot, key):
+    if snapshot is None:
+        return None
+    tid, totals = _TOTALS.get(snapshot[0], (None, None))
+    return totals.get(key) if tid == snapshot[1] else None
+
+
+def _remember_total(snapshot, key, total):
+    if snapshot is None:
+        return
+    db, start = snapshot
+    tid, totals = _TOTALS.get(db, (None, None))
+    if tid != start:
+        totals = {}
+        _TOTALS[db] = (start, totals)
+    if len(totals) < TOTALS_KEPT:
+        totals[key] = total
+
+
+TOTALS_KEPT = 1000  # distinct searches whose totals one committed state keeps
+
+# Walk the modified index (test each docid) rather than compute every match when
+# at least one in this many indexed objects matches: the walk then stops soon.
+WALK_DENSITY = 50
+
+
+def search(request, principals, *, sort="modified", reverse=True, start=0, size=25, text=None, **filters):
     """Objects the principals may view that match ``filters`` (see ``matching``);
-    returns (one page of objects, total)."""
+    returns (one page of objects, total).
+
+    The total of a large result costs as much as the result is large, so it
+    is kept for the committed state it counted (``_TOTALS``), and a page
+    newest or oldest first walks the modified index testing each docid,
+    which stops after the page: neither then grows with the register.
+    """
     catalog = request.root.catalog
     idx = catalog.indexes
-    docids = matching(request, principals, **filters)
-    total = len(docids)
+    query = _filters(request, **filters)
+    key = (tuple((name, tuple(_as_list(value))) for name, value in query), text, tuple(principals))
+    snapshot = _snapshot(catalog)
+    total = _cached_total(snapshot, key)
+    docids = None
+    if total is None:
+        docids = _matches(catalog, principals, query, text)
+        total = len(docids)
+        _remember_total(snapshot, key, total)
     if sort not in FIELD_INDEXES:
         sort = "modified"
-    if sort == "modified" and reverse:
-        if total > SCAN_THRESHOLD:
-            keyed = _newest_first(idx["modified"], docids, start + size)
+    if sort == "modified" and total > SCAN_THRESHOLD:
+        if docids is None and total * WALK_DENSITY < idx["modified"].indexed_count():
+            docids = _matches(catalog, principals, query, text)  # few matches: a walk would test many
+        visible = docids.__contains__ if docids is not None else _visible(catalog, principals, query, text)
+        keyed = _walk(idx["modified"], visible, start + size, reverse)
+        if reverse:
+            ids = _exact_order(catalog, request.root, keyed, start, size)
         else:
+            ids = [docid for _key, docid in keyed][start:start + size]
+    else:
+        if docids is None:
+            docids = _matches(catalog, principals, query, text)
+        if sort == "modified" and reverse:
             minutes = idx["modified"]._rev_index
             keyed = [(minutes.get(d), d) for d in idx["modified"].sort(docids, reverse=True)]
-        ids = _exact_order(catalog, request.root, keyed, start, size)
-    elif sort == "dnr":
-        ids = _by_case_number(idx["dnr"], docids, reverse)[start:start + size]
-    else:
-        ids = list(idx[sort].sort(docids, reverse=reverse, limit=start + size))[start:start + size]
+            ids = _exact_order(catalog, request.root, keyed, start, size)
+        elif sort == "dnr":
+            ids = _by_case_number(idx["dnr"], docids, reverse)[start:start + size]
+        else:
+            ids = list(idx[sort].sort(docids, reverse=reverse, limit=start + size))[start:start + size]
     root = request.root
     objects = [find_resource(root, catalog.path_by_docid[docid]) for docid in ids]
     return objects, total

@@ -10,6 +10,7 @@ compares it with what is stored, both ways:
   the expected one and the value's docid set holds it, each keyword index
   holds exactly the expected keywords, the text index holds exactly the
   expected words;
+* the values kept per document for reindex (``indexed_values``) are the expected ones;
 * per index entry: every docid found under a value (a field's value, a
   keyword, a word) belongs to an object that should be found there, so a
   stale entry that a search would still return is reported too.
@@ -24,10 +25,8 @@ from dataclasses import dataclass
 from hypatia.text import widcode
 from hypatia.text.lexicon import _text2list
 
-from . import FIELD_INDEXES, indexable, text_digest
+from . import FIELD_INDEXES, KEYWORD_INDEXES, indexable, text_digest, values_of
 from .recent import recent_texts
-
-KEYWORD_INDEXES = ("allowed", "local_roles")
 
 
 @dataclass(frozen=True)
@@ -83,7 +82,20 @@ def check_catalog(request, progress=None):
     for name in KEYWORD_INDEXES:
         _check_keywords(name, catalog.indexes[name], expected, differ)
     _check_text(catalog, expected, differ)
+    _check_kept_values(catalog, expected, differ)
     return differences
+
+
+def _check_kept_values(catalog, expected, differ):
+    """``indexed_values`` (what reindex compares with to skip unchanged indexes)
+    holds each document's values as the objects have them, or nothing."""
+    kept = getattr(catalog, "indexed_values", None)
+    if kept is None:
+        return
+    for docid, values in kept.items():
+        record = expected.get(docid)
+        if record is not None and values != values_of(record):
+            differ("indexed_values", docid, f"keeps {values!r}, the object has {values_of(record)!r}")
 
 
 def _check_paths(request, catalog, objects, differences, progress):
