@@ -33,7 +33,7 @@ import random
 import time
 
 from dataset import SERVER_INI, our_settings, proposal_payload
-from harness import PROJECT, THREADS, Server, bin_path, free_port, scenario
+from harness import PROJECT, THREADS, Server, bin_path, file_uri, free_port, scenario
 from pyramid.traversal import resource_path
 from pyramid_zodbconn import get_connection
 
@@ -83,7 +83,7 @@ class AnslagDatabase:
         self.finalized = 0  # protocols and decisions made final by the build's finalize
 
     def settings(self):
-        return dict(our_settings(self.data_fs), **{"partnership_cms.bodies": BODIES})
+        return dict(our_settings(file_uri(self.data_fs)), **{"partnership_cms.bodies": BODIES})
 
     def app(self):
         """The WSGI app on this database; close ``app.registry._zodb_databases[""]`` when done."""
@@ -206,7 +206,7 @@ class AnslagDatabase:
         path = os.path.join(self.folder, "anslag.ini")
         with open(path, "w", encoding="utf-8") as f:
             f.write(SERVER_INI.format(
-                data_fs=self.data_fs, port=port, threads=THREADS,
+                uri=file_uri(self.data_fs), port=port, threads=THREADS,
                 schemas=os.path.join(PROJECT, "schemas"),
                 workflows=os.path.join(PROJECT, "workflows"), bodies=BODIES))
         return path

@@ -32,11 +32,26 @@ What it does (``make bench`` runs it with the defaults):
    database of its own; prints votes/second and p95 as a ratio to the bare
    commit measured right before it.
 
+7. ``--storage zeo`` or ``--storage relstorage`` runs the same rounds on that
+   engine (``tests/engines.py`` starts it: one ZEO server serving two
+   storages, or two throwaway PostgreSQL databases), our app and the bare
+   app each on their own storage, the dataset built straight into it; no
+   pack and no cast-vote scenario there. ``--processes 1,2`` serves each
+   round with 1, then 2 waitress processes on the same storage (the client
+   sends request i to process i mod N, with 4 client threads per process),
+   the bare app likewise, and prints each figure against the bare app with
+   as many processes, then the scaling from the first count to the next
+   (reads at least 1.6x, writes at least 1.0x with no 5xx). A FileStorage
+   is opened by one process only: ``--processes`` above 1 needs an engine.
+   The CPU of the storage server (the ZEO process; every ``postgres``
+   process on the machine) is printed apart from the other processes'.
+
 Options: ``--sizes 1000,10000``, ``--seconds N`` per scenario, ``--quick``
 (a smoke run: 200 then 1,000 proposals, short scenarios, 3 vote rounds),
 ``--vote-rounds N`` (default 10), ``--members N`` (default 61),
 ``--votes-only`` (the bare baseline and the vote scenario, no proposal
-rounds), ``--no-votes``, ``--keep`` (keep the temporary folder). Everything
+rounds), ``--no-votes``, ``--keep`` (keep the temporary folder),
+``--storage file|zeo|relstorage``, ``--processes N`` or ``1,2``. Everything
 listens on 127.0.0.1 only; every server process is stopped in a ``finally``.
 
 This file holds the scenarios and the summary; serving, the client threads,
@@ -63,21 +78,24 @@ import vote_bench
 from dataset import OurDatabase, proposal_payload
 from harness import (
     PROJECT,
+    STORAGES,
     THREADS,
     Server,
+    Servers,
     bin_path,
     build_baseline,
     free_port,
     json_headers,
     login,
+    make_storages,
     request_json,
     run_baseline,
-    scenario,
     time_main,
     verdict,
     vs_bare,
     vs_bare_cpu,
 )
+from harness import scenario as harness_scenario
 
 # The project's performance targets, and Plone 6 + plone.restapi on the same
 # kind of machine for scale (ours should be at least PLONE_FACTOR times each).
@@ -104,19 +122,30 @@ SEARCH_STATES = ("draft", "review", "ks", "kf")
 
 
 # -- scenarios ----------------------------------------------------------------------
-def run_ours(db, size, args, log_dir):
-    """Serve the database and run every scenario; returns a dict of figures."""
-    port = free_port()
-    ini = db.write_ini(port)
+def run_ours(db, size, args, log_dir, processes=1):
+    """Serve the database with ``processes`` servers and run every scenario; returns a dict of figures."""
+    servers = []
+    for n in range(processes):
+        port = free_port()
+        ini = db.write_ini(port, "main" if processes == 1 else f"p{n}")
+        servers.append(Server([bin_path("pserve"), ini], port,
+                              os.path.join(log_dir, f"pserve-{size}-{processes}p{n}.log")))
+    server = Servers(servers, db.storages)
+    port = server.port  # the set-up requests (log-ins, totals) go to the first server
+    threads = THREADS * processes  # each server sees as many clients as a single one would
+
+    def scenario(*a, **kw):
+        return harness_scenario(server, *a, threads=threads, **kw)
+
     figures = {}
     timing = time_main(ini)
     figures["import_s"], figures["main_s"] = timing["import_s"], timing["main_s"]
-    server = Server([bin_path("pserve"), ini], port, os.path.join(log_dir, f"pserve-{size}.log"))
     try:
         server.start()
         figures["startup_s"] = server.startup_s
         figures["rss_start_mb"] = server.rss_mb()[0]
-        print(f"  server up in {server.startup_s:.2f} s (import {timing['import_s']:.2f} s, "
+        print(f"  {processes} server process{'es' if processes > 1 else ''} up in "
+              f"{server.startup_s:.2f} s (import {timing['import_s']:.2f} s, "
               f"main() {timing['main_s']:.2f} s in a separate interpreter); "
               f"RSS after start {figures['rss_start_mb']:.0f} MB", flush=True)
         officer = login(port, "officer")
@@ -131,7 +160,7 @@ def run_ours(db, size, args, log_dir):
         def get_object(i, rng):
             return "GET", "/proposals/" + rng.choice(names), None, headers
 
-        figures["get"] = scenario(server, "object JSON  GET /proposals/<id>", get_object,
+        figures["get"] = scenario("object JSON  GET /proposals/<id>", get_object,
                                   seconds=seconds, warmup=min(len(names), 2000))
 
         def search(i, rng):
@@ -142,7 +171,7 @@ def run_ours(db, size, args, log_dir):
         totals = {s: request_json(port, "GET", f"/@search?portal_type=Proposal&review_state={s}",
                                   token=officer)[1]["items_total"] for s in SEARCH_STATES}
         print("  search matches per state: " + ", ".join(f"{s} {n}" for s, n in totals.items()))
-        figures["search"] = scenario(server, "@search type+state, 25 rows", search,
+        figures["search"] = scenario("@search type+state, 25 rows", search,
                                      seconds=seconds, warmup=40)
 
         # HTML pages (issue 3): what a browser asks for, rendered from the same services.
@@ -161,7 +190,7 @@ def run_ours(db, size, args, log_dir):
                          lambda i, rng: ("GET", "/proposals/" + rng.choice(names), None, html_headers)),
         }
         for key, (label, make) in page_requests.items():
-            figures["html_" + key] = scenario(server, label, make, seconds=seconds, warmup=40)
+            figures["html_" + key] = scenario(label, make, seconds=seconds, warmup=40)
         figures["rss_before_verify_mb"] = server.rss_mb()[0]
 
         created = collections.deque()
@@ -177,7 +206,7 @@ def run_ours(db, size, args, log_dir):
             # The new proposals are complete drafts: the transition run uses them.
             created.append(resp.getheader("Location", "").rsplit("/", 1)[-1])
 
-        figures["create"] = scenario(server, "create  POST /proposals", create, seconds=seconds,
+        figures["create"] = scenario("create  POST /proposals", create, seconds=seconds,
                                      ok=(201,), on_response=created_one)
 
         # Transition: submit, a different complete draft per request: first
@@ -195,7 +224,7 @@ def run_ours(db, size, args, log_dir):
             return "POST", f"/proposals/{name}/@workflow/submit", b"{}", headers
 
         pool_size = len(pool)
-        figures["transition"] = scenario(server, "transition  POST .../@workflow/submit",
+        figures["transition"] = scenario("transition  POST .../@workflow/submit",
                                              transition, seconds=seconds)
         if len(submitted) >= pool_size:
             print(f"    (all {pool_size} prepared drafts used before the time was up)")
@@ -216,7 +245,7 @@ def run_ours(db, size, args, log_dir):
             def verify(i, rng):
                 return "GET", "/@audit/verify", None, verify_headers
 
-            figures["verify"] = scenario(server, "audit verify  GET /@audit/verify", verify,
+            figures["verify"] = scenario("audit verify  GET /@audit/verify", verify,
                                          seconds=max(seconds * 6, 120), max_requests=verify_n)
             status, body = request_json(port, "GET", "/@audit/verify", token=auditor)
             print(f"    verify: valid={body['valid']} entries={body['entries']} "
@@ -255,90 +284,138 @@ def pack(db, log_dir):
 
 
 # -- report ---------------------------------------------------------------------------
-def report(ours, base, sizes):
-    """The summary: every figure with its target next to it."""
-    print("\n=== Summary ===")
+READS = ("get", "search", "html_start", "html_worklist", "html_register", "html_register_all",
+         "html_document")
+WRITES = ("create", "transition")
+LABELS = {"create": "create", "get": "object JSON", "search": "search", "transition": "transition",
+          "verify": "audit verify", "html_start": "start page", "html_worklist": "worklist",
+          "html_register": "register page", "html_register_all": "register all",
+          "html_document": "document page"}
+TARGET_OF = {"create": TARGETS["create_vs_commit"], "get": TARGETS["json_vs_page"],
+             "transition": TARGETS["transition_vs_commit"]}
+# Issue 14: from 1 to 2 processes on this 2-core machine, reads at least 1.6x, writes at least 1.0x.
+SCALING = {"read": 1.6, "write": 1.0}
+
+
+def server_errors(result):
+    """Answers of 5xx or a dropped connection in ``result``."""
+    return sum(n for status, n in result.statuses.items()
+               if status == "conn-error" or (isinstance(status, int) and status >= 500))
+
+
+def report(ours, base, sizes, processes, storage):
+    """The summary: every figure with its target next to it; ``ours`` and
+    ``base`` are keyed by (size, processes)."""
+    print(f"\n=== Summary ({storage}) ===")
     for size in sizes:
-        f = ours[size]
-        print(f"\n-- {f['proposals']} proposals ({size} built) --")
-        page = commit = None
-        bare = {}
-        if size in base:
-            b = base[size]
-            page, commit = b["page"].rps, b["commit"].rps
-            bare = {"bare page": b["page"], "bare commit": b["commit"]}
-            print(f"  bare Pyramid+ZODB just before: page {page:.1f} req/s "
-                  f"(p50 {b['page'].pct(50):.1f} ms), commit {commit:.1f} req/s "
-                  f"(p50 {b['commit'].pct(50):.1f} ms)")
-        rows = [
-            ("create", f["create"], commit, "bare commit", TARGETS["create_vs_commit"], PLONE["create"]),
-            ("object JSON", f["get"], page, "bare page", TARGETS["json_vs_page"], PLONE["get"]),
-            ("search", f["search"], None, None, None, PLONE["search"]),
-            ("transition", f["transition"], commit, "bare commit",
-             TARGETS["transition_vs_commit"], PLONE["transition"]),
-            ("audit verify", f["verify"], None, None, None, None),
-            ("start page", f["html_start"], None, None, None, None),
-            ("worklist", f["html_worklist"], None, None, None, None),
-            ("register page", f["html_register"], None, None, None, None),
-            ("register all", f["html_register_all"], None, None, None, None),
-            ("document page", f["html_document"], None, None, None, None),
-        ]
-        for label, r, ref, ref_name, target, plone in rows:
-            if r is None:
-                continue
-            parts = [f"{label:<13} {r.rps:8.1f} req/s  p50 {r.pct(50):7.1f} ms  "
-                     f"p95 {r.pct(95):7.1f} ms"]
-            if ref:
-                parts.append(vs_bare(r, ref, ref_name, target))
-                by_cpu = vs_bare_cpu(r, bare[ref_name], ref_name)
-                if by_cpu:
-                    parts.append(by_cpu)
-            if plone:
-                x = r.rps / plone
-                parts.append(f"{x:.1f} x Plone's {plone:g}/s (target >= {PLONE_FACTOR} x: "
-                             f"{verdict(x >= PLONE_FACTOR)})")
-            print("  " + ";  ".join(parts))
-        startup_ok = verdict(f["startup_s"] < TARGETS["startup_s"])
-        print(f"  start-up      {f['startup_s']:.2f} s from process start to the first response "
-              f"(import {f['import_s']:.2f} s, main() {f['main_s']:.2f} s) "
-              f"(target < {TARGETS['startup_s']:g} s: {startup_ok})")
-        print(f"  memory        RSS {f['rss_before_verify_mb']:.0f} MB after the reads, before the "
-              "create/transition/verify runs")
-        memory = (f"  memory        RSS {f['rss_mb']:.0f} MB after the scenarios "
-                  f"(peak {f['rss_peak_mb']:.0f} MB, {f['rss_start_mb']:.0f} MB after start)")
-        if size == sizes[0]:
-            memory += (f" (target < {TARGETS['rss_mb']:g} MB at 1,000 cases: "
-                       f"{verdict(f['rss_mb'] < TARGETS['rss_mb'])})")
-        print(memory)
-        if f["verify_valid"] is not None:
-            print(f"  audit trail valid after the run: {f['verify_valid']}")
+        for n in processes:
+            f = ours[(size, n)]
+            print(f"\n-- {f['proposals']} proposals ({size} built), {n} process{'es' if n > 1 else ''}, "
+                  f"{storage}; load average {f['load']} --")
+            bare = {}
+            if (size, n) in base:
+                b = base[(size, n)]
+                bare = {"bare page": b["page"], "bare commit": b["commit"]}
+                print(f"  bare Pyramid+ZODB just before, same storage and processes: page "
+                      f"{b['page'].rps:.1f} req/s (p50 {b['page'].pct(50):.1f} ms), commit "
+                      f"{b['commit'].rps:.1f} req/s (p50 {b['commit'].pct(50):.1f} ms)")
+            for name in ("create", "get", "search", "transition", "verify", "html_start",
+                         "html_worklist", "html_register", "html_register_all", "html_document"):
+                r = f[name]
+                if r is None:
+                    continue
+                parts = [f"{LABELS[name]:<13} {r.rps:8.1f} req/s  p50 {r.pct(50):7.1f} ms  "
+                         f"p95 {r.pct(95):7.1f} ms"]
+                ref_name = "bare commit" if name in WRITES else "bare page" if name in READS else None
+                if ref_name in bare:
+                    parts.append(vs_bare(r, bare[ref_name].rps, ref_name, TARGET_OF.get(name)))
+                    by_cpu = vs_bare_cpu(r, bare[ref_name], ref_name)
+                    if by_cpu:
+                        parts.append(by_cpu)
+                if name in PLONE:
+                    x = r.rps / PLONE[name]
+                    parts.append(f"{x:.1f} x Plone's {PLONE[name]:g}/s (target >= {PLONE_FACTOR} x: "
+                                 f"{verdict(x >= PLONE_FACTOR)})")
+                print("  " + ";  ".join(parts))
+            startup_ok = verdict(f["startup_s"] < TARGETS["startup_s"])
+            print(f"  start-up      {f['startup_s']:.2f} s from process start to the first response "
+                  f"(import {f['import_s']:.2f} s, main() {f['main_s']:.2f} s) "
+                  f"(target < {TARGETS['startup_s']:g} s: {startup_ok})")
+            print(f"  memory        RSS {f['rss_before_verify_mb']:.0f} MB after the reads, before the "
+                  "create/transition/verify runs" + (f" (all {n} processes)" if n > 1 else ""))
+            memory = (f"  memory        RSS {f['rss_mb']:.0f} MB after the scenarios "
+                      f"(peak {f['rss_peak_mb']:.0f} MB, {f['rss_start_mb']:.0f} MB after start)")
+            if size == sizes[0] and n == 1:
+                memory += (f" (target < {TARGETS['rss_mb']:g} MB at 1,000 cases: "
+                           f"{verdict(f['rss_mb'] < TARGETS['rss_mb'])})")
+            print(memory)
+            if f["verify_valid"] is not None:
+                print(f"  audit trail valid after the run: {f['verify_valid']}")
     print()
     for size in sizes:
-        f = ours[size]
-        print(f"Data.fs at {f['proposals']} proposals: {f['bytes_per_case'] / 1000:.1f} KB per case "
-              f"before pack, {f['packed_per_case'] / 1000:.1f} KB after `pack --days 0` "
-              f"({f['pack_s']:.1f} s; target <= {TARGETS['packed_kb']:g} KB: "
-              f"{verdict(f['packed_per_case'] / 1000 <= TARGETS['packed_kb'])})")
+        f = ours[(size, processes[0])]
+        if "packed_per_case" in f:
+            print(f"Data.fs at {f['proposals']} proposals: {f['bytes_per_case'] / 1000:.1f} KB per case "
+                  f"before pack, {f['packed_per_case'] / 1000:.1f} KB after `pack --days 0` "
+                  f"({f['pack_s']:.1f} s; target <= {TARGETS['packed_kb']:g} KB: "
+                  f"{verdict(f['packed_per_case'] / 1000 <= TARGETS['packed_kb'])})")
+        else:
+            print(f"{storage} at {f['proposals']} proposals: {f['bytes_per_case'] / 1000:.1f} KB per "
+                  "case on disk, not packed (the bench packs FileStorage only)")
+    if len(processes) > 1:
+        report_scaling(ours, base, sizes, processes)
     if len(sizes) > 1:
-        lo = sizes[0]
-        for hi in sizes[1:]:
-            print()
-            for q in (50, 95):
-                a, b = ours[lo]["search"].pct(q), ours[hi]["search"].pct(q)
-                print(f"search p{q} at {hi} vs {lo}: {b:.1f} / {a:.1f} ms = {b / a:.2f} x "
-                      f"(target <= {TARGETS['search_growth']}: "
-                      f"{verdict(b / a <= TARGETS['search_growth'])})")
-            for name in GROWTH:
-                if ours[lo][name] is None or ours[hi][name] is None:
-                    continue
-                a, b = ours[lo][name].pct(50), ours[hi][name].pct(50)
-                rps = ours[hi][name].rps / ours[lo][name].rps
-                target = ""
-                if name in GROWTH_BOUND:
-                    target = (f" (target <= {TARGETS['search_growth']}: "
-                              f"{verdict(b / a <= TARGETS['search_growth'])})")
-                print(f"{name:<18} p50 at {hi} vs {lo}: {b:.1f} / {a:.1f} ms = {b / a:.2f} x; "
-                      f"req/s {rps:.2f} x{target}")
+        report_growth(ours, sizes, processes[0])
+
+
+def report_scaling(ours, base, sizes, processes):
+    """Each figure with N processes over the same figure with the first count, on the same storage."""
+    lo = processes[0]
+    for size in sizes:
+        for n in processes[1:]:
+            a, b = ours[(size, lo)], ours[(size, n)]
+            print(f"\nscaling from {lo} to {n} processes at {size} built (load average "
+                  f"{a['load']} / {b['load']}):")
+            if (size, lo) in base and (size, n) in base:
+                for key in ("page", "commit"):
+                    x, y = base[(size, lo)][key], base[(size, n)][key]
+                    print(f"  bare {key:<8} {x.rps:8.1f} -> {y.rps:8.1f} req/s = {y.rps / x.rps:.2f} x")
+            for name in READS + WRITES:
+                x, y = a[name], b[name]
+                scale = y.rps / x.rps
+                kind = "read" if name in READS else "write"
+                failed = server_errors(y)
+                ok = scale >= SCALING[kind] and (kind == "read" or failed == 0)
+                rule = f">= {SCALING[kind]}" + (" with no 5xx" if kind == "write" else "")
+                # What the servers got of the 2 cores, beside what other work took: the rates follow it.
+                cpu = (f"; CPU servers {x.server_cpu:.0%} -> {y.server_cpu:.0%}, other processes "
+                       f"{x.other_cpu:.0%} -> {y.other_cpu:.0%}" if y.server_cpu is not None else "")
+                refused = y.statuses.get(409, 0)  # conflicts that lost every retry
+                print(f"  {LABELS[name]:<13} {x.rps:8.1f} -> {y.rps:8.1f} req/s = {scale:.2f} x, "
+                      f"p50 {x.pct(50):.1f} -> {y.pct(50):.1f} ms, {failed} 5xx, {refused} 409 "
+                      f"({kind}s {rule}: {verdict(ok)}){cpu}")
+
+
+def report_growth(ours, sizes, n):
+    lo = sizes[0]
+    for hi in sizes[1:]:
+        print()
+        for q in (50, 95):
+            a, b = ours[(lo, n)]["search"].pct(q), ours[(hi, n)]["search"].pct(q)
+            print(f"search p{q} at {hi} vs {lo}: {b:.1f} / {a:.1f} ms = {b / a:.2f} x "
+                  f"(target <= {TARGETS['search_growth']}: "
+                  f"{verdict(b / a <= TARGETS['search_growth'])})")
+        for name in GROWTH:
+            if ours[(lo, n)][name] is None or ours[(hi, n)][name] is None:
+                continue
+            a, b = ours[(lo, n)][name].pct(50), ours[(hi, n)][name].pct(50)
+            rps = ours[(hi, n)][name].rps / ours[(lo, n)][name].rps
+            target = ""
+            if name in GROWTH_BOUND:
+                target = (f" (target <= {TARGETS['search_growth']}: "
+                          f"{verdict(b / a <= TARGETS['search_growth'])})")
+            print(f"{name:<18} p50 at {hi} vs {lo}: {b:.1f} / {a:.1f} ms = {b / a:.2f} x; "
+                  f"req/s {rps:.2f} x{target}")
 
 
 def run_votes(folder, args, log_dir, base_fs):
@@ -385,6 +462,10 @@ def main(argv=None):
     parser.add_argument("--votes-only", action="store_true",
                         help="only the bare baseline and the cast-vote scenario")
     parser.add_argument("--no-votes", action="store_true", help="skip the cast-vote scenario")
+    parser.add_argument("--storage", choices=STORAGES, default="file",
+                        help="the engine of our app and of the bare app (default file)")
+    parser.add_argument("--processes", default="1",
+                        help="server processes on the same storage, e.g. 1,2 (default 1)")
     args = parser.parse_args(argv)
     if args.votes_only and args.no_votes:
         parser.error("--votes-only and --no-votes exclude each other")
@@ -394,10 +475,23 @@ def main(argv=None):
     sizes = [int(s) for s in sizes.split(",")]
     if sizes != sorted(sizes):
         parser.error("--sizes must grow")
+    try:
+        processes = [int(n) for n in args.processes.split(",")]
+    except ValueError:
+        parser.error("--processes takes whole numbers, e.g. 2 or 1,2")
+    if processes != sorted(set(processes)) or processes[0] < 1:
+        parser.error("--processes must grow from 1 or more, e.g. 1,2")
+    if args.storage == "file" and processes[-1] > 1:
+        parser.error("--processes above 1 needs --storage zeo or relstorage: a FileStorage is "
+                     "opened by one process only (it locks Data.fs)")
     if args.seconds is None:
         args.seconds = 2.0 if args.quick else 10.0
     if args.quick and args.verify_requests is None:
         args.verify_requests = 2
+    # The cast-vote scenario builds a FileStorage of its own: it runs with one process on file only.
+    votes_here = args.storage == "file" and processes == [1]
+    if args.votes_only and not votes_here:
+        parser.error("--votes-only runs on --storage file with one process")
 
     # A plain `kill` should still stop the servers (the finally blocks run on SystemExit).
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
@@ -405,44 +499,66 @@ def main(argv=None):
     log_dir = os.path.join(folder, "logs")
     os.makedirs(log_dir)
     print(f"partnership-cms API benchmark, {datetime.datetime.now():%Y-%m-%d %H:%M}, "
-          f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}, folder {folder}")
-    print(f"server: waitress {THREADS} threads in a separate process; client: {THREADS} threads, "
-          f"keep-alive; {args.seconds:g} s per scenario", flush=True)
-    print("The bare app runs right before each round, so that each ratio compares figures "
-          "taken minutes apart (other processes on the machine change the load).", flush=True)
+          f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}, folder {folder}; "
+          f"load average {load()} at the start")
+    print(f"server: waitress {THREADS} threads per process in separate processes; client: "
+          f"{THREADS} threads per server process, keep-alive, requests round robin over the "
+          f"processes; {args.seconds:g} s per scenario", flush=True)
+    print("The bare app runs right before each round, on the same storage with the same number "
+          "of processes, so that each ratio compares figures taken minutes apart (other "
+          "processes on the machine change the load).", flush=True)
     ours, base, votes = {}, {}, None
+    storages = None
     try:
-        base_fs = None if args.no_baseline else build_baseline(folder)
-        db = OurDatabase(folder)
+        storages = make_storages(args.storage, folder)
+        print(f"storage: {storages.describe()}", flush=True)
+        base_storages = None if args.no_baseline else build_baseline(storages)
+        db = OurDatabase(folder, storages)
         if not args.votes_only:
             db.create()
         for size in ([] if args.votes_only else sizes):
             took = db.grow(size)
             total, by_state, entries = db.counts()
-            size_mb = os.path.getsize(db.data_fs) / 2**20
-            if base_fs:
-                print(f"\n== bare Pyramid + ZODB (bench/baseline_app.py), before the {size} "
-                      "round ==", flush=True)
-                base[size] = run_baseline(base_fs, args, log_dir)
+            size_mb = storages.app_bytes() / 2**20
             print(f"\n== partnership-cms with {total} proposals ({size} built, {took:.1f} s to "
-                  f"build; Data.fs {size_mb:.0f} MB, {entries} audit entries) ==", flush=True)
+                  f"build; {size_mb:.0f} MB on {args.storage}, {entries} audit entries) ==", flush=True)
             print("  states: " + ", ".join(f"{s} {n}" for s, n in by_state.items()), flush=True)
-            figures = run_ours(db, size, args, log_dir)
-            figures["proposals"] = total
-            figures.update(pack(db, log_dir))
-            ours[size] = figures
-        if not args.no_votes:
-            votes = run_votes(folder, args, log_dir, base_fs)
+            for n in processes:
+                if base_storages:
+                    print(f"\n== bare Pyramid + ZODB (bench/baseline_app.py) on {args.storage}, "
+                          f"{n} process{'es' if n > 1 else ''}, before the {size} round ==", flush=True)
+                    base[(size, n)] = run_baseline(base_storages, args, log_dir, n)
+                print(f"\n== partnership-cms, {size} built, {n} process{'es' if n > 1 else ''} on "
+                      f"{args.storage}; load average {load()} ==", flush=True)
+                figures = run_ours(db, size, args, log_dir, n)
+                figures["proposals"] = total
+                figures["load"] = load()
+                ours[(size, n)] = figures
+            if args.storage == "file":
+                ours[(size, processes[0])].update(pack(db, log_dir))
+            else:
+                ours[(size, processes[0])]["bytes_per_case"] = storages.app_bytes() / len(db.names)
+        if not args.no_votes and votes_here:
+            votes = run_votes(folder, args, log_dir, base_storages)
+        elif not args.no_votes:
+            print("\ncast-vote scenario skipped: it runs on --storage file with one process", flush=True)
         if ours:
-            report(ours, base, sizes)
+            report(ours, base, sizes, processes, args.storage)
         if votes is not None:
             report_votes(*votes, header=not ours)
     finally:
+        if storages is not None:
+            storages.stop()
         if args.keep:
             print(f"\nkept {folder}")
         else:
             shutil.rmtree(folder, ignore_errors=True)
     return 0
+
+
+def load():
+    """The machine's load average over 1, 5 and 15 minutes (2 cores: above 2 the CPUs are shared)."""
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 if __name__ == "__main__":

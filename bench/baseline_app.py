@@ -1,7 +1,8 @@
 """A bare Pyramid + ZODB app on the same stack as partnership-cms, for scale.
 
 Same transaction set-up (pyramid_tm with the explicit manager, pyramid_retry,
-pyramid_zodbconn with a FileStorage URI), no security, no catalog, no audit:
+pyramid_zodbconn with a FileStorage URI, or any zodburi URI: ZEO, RelStorage),
+no security, no catalog, no audit:
 
 - ``GET /page?start=N``: 50 rows of JSON read from an OOBTree of small
   persistent objects (the "bare page");
@@ -12,6 +13,7 @@ Used by ``bench/harness.py``; it can also be run by hand::
 
     python bench/baseline_app.py build /tmp/base/Data.fs
     python bench/baseline_app.py serve /tmp/base/Data.fs --port 6590
+    python bench/baseline_app.py serve 'zeo://127.0.0.1:8100?storage=bare' --port 6590
 """
 import argparse
 import json
@@ -49,18 +51,20 @@ def item_key(n):
     return f"item-{n:06d}"
 
 
-def uri(db_path):
-    # The same connection parameters as development.ini.
-    return f"file://{db_path}?connection_cache_size=20000"
+def uri(db):
+    """``db`` itself where it is a URI, else the FileStorage at that path with
+    the same connection parameters as development.ini."""
+    return db if "://" in db else f"file://{db}?connection_cache_size=20000"
 
 
 def build(db_path, items=ITEMS):
-    """Create the database: ``items`` small persistent objects in one OOBTree."""
+    """Create the database (a path or a URI): ``items`` small persistent objects in one OOBTree."""
     import transaction
     import ZODB
-    import ZODB.FileStorage
+    import zodburi
 
-    db = ZODB.DB(ZODB.FileStorage.FileStorage(db_path))
+    storage_factory, dbkw = zodburi.resolve_uri(uri(db_path))
+    db = ZODB.DB(storage_factory(), **dbkw)
     try:
         tm = transaction.TransactionManager(explicit=True)
         conn = db.open(tm)

@@ -9,7 +9,7 @@ import os
 import random
 import time
 
-from harness import PROJECT, THREADS
+from harness import PROJECT, THREADS, BenchStorages
 from pyramid_zodbconn import get_connection
 from tqdm import tqdm
 from webtest import TestApp
@@ -79,11 +79,9 @@ PLAN = (
 BODIES = os.path.join(PROJECT, "tests", "bodies_decide_directly")
 
 
-def our_settings(data_fs, cache_size=20000):
+def our_settings(uri):
     return {
-        # Blob storage beside Data.fs: the server refuses to start without it (bilagor are files).
-        "zodbconn.uri": (f"file://{data_fs}?connection_cache_size={cache_size}"
-                         f"&blobstorage_dir={data_fs}.blobs"),
+        "zodbconn.uri": uri,
         "partnership_cms.schemas": os.path.join(PROJECT, "schemas"),
         "partnership_cms.workflows": os.path.join(PROJECT, "workflows"),
         "partnership_cms.bodies": BODIES,
@@ -93,18 +91,21 @@ def our_settings(data_fs, cache_size=20000):
 
 
 class OurDatabase:
-    """Builds and grows the benchmark database with the project's own services."""
+    """Builds and grows the benchmark database with the project's own services,
+    in the ``app`` storage of ``storages`` (default: FileStorage in ``folder``)."""
 
-    def __init__(self, folder):
+    def __init__(self, folder, storages=None):
         self.folder = folder
-        self.data_fs = os.path.join(folder, "Data.fs")
+        self.storages = storages if storages is not None else BenchStorages(folder)
+        self.data_fs = self.storages.data_fs("app")  # None on RelStorage
         self.built = 0  # proposals this class made
         self.names = []  # every proposal name we know of
         self.drafts = collections.deque()  # complete drafts owned by officer, not yet submitted
         self.rng = random.Random(1)
 
     def _app(self, cache_size=20000):
-        return configure(our_settings(self.data_fs, cache_size)).make_wsgi_app()
+        uri = self.storages.uri("app", "build", cache_size=cache_size)
+        return configure(our_settings(uri)).make_wsgi_app()
 
     def in_process(self, login):
         """(app, WebTest client, headers with ``login``'s bearer token) on this
@@ -181,11 +182,12 @@ class OurDatabase:
         finally:
             app.registry._zodb_databases[""].close()
 
-    def write_ini(self, port):
-        path = os.path.join(self.folder, "bench.ini")
+    def write_ini(self, port, client="main"):
+        """The .ini of one server process (``client`` names its blob cache, where it has one)."""
+        path = os.path.join(self.folder, "bench.ini" if client == "main" else f"bench-{client}.ini")
         with open(path, "w", encoding="utf-8") as f:
             f.write(SERVER_INI.format(
-                data_fs=self.data_fs, port=port, threads=THREADS,
+                uri=self.storages.uri("app", client), port=port, threads=THREADS,
                 schemas=os.path.join(PROJECT, "schemas"),
                 workflows=os.path.join(PROJECT, "workflows"), bodies=BODIES))
         return path
@@ -196,7 +198,7 @@ SERVER_INI = """\
 use = egg:partnership-cms
 pyramid.reload_templates = false
 pyramid.default_locale_name = sv
-zodbconn.uri = file://{data_fs}?connection_cache_size=20000&blobstorage_dir={data_fs}.blobs
+zodbconn.uri = {uri}
 tm.manager_hook = pyramid_tm.explicit_manager
 retry.attempts = 3
 tm.annotate_user = false

@@ -5,6 +5,10 @@ figure is a ratio to, and the lines that print results.
 The scenario scripts beside it (``api_bench.py``, ``transition_cost.py``, ...)
 import it; ``dataset.py`` builds the database they serve. Everything listens
 on 127.0.0.1 only; ``Server.stop`` ends the server process's whole group.
+
+The storages (``BenchStorages``): FileStorage in the bench's folder, or the
+engines of ``tests/engines.py`` (a ZEO server, throwaway PostgreSQL databases),
+each with one storage for our app and one for the bare app.
 """
 from __future__ import annotations
 
@@ -26,6 +30,9 @@ import baseline_app
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROJECT = os.path.dirname(HERE)
+# The engine harness of the tests, one copy for both (it starts ZEO and makes the databases).
+sys.path.insert(0, os.path.join(PROJECT, "tests"))
+import engines  # noqa: E402
 
 HOST = "127.0.0.1"
 THREADS = 4  # server threads and client threads
@@ -41,6 +48,27 @@ def free_port():
 def bin_path(name):
     candidate = os.path.join(os.path.dirname(sys.executable), name)
     return candidate if os.path.exists(candidate) else shutil.which(name) or name
+
+
+def proc_cpu_seconds(pid):
+    """User + system CPU time of process ``pid`` so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu_seconds():
+    """CPU time of every ``postgres`` process on the machine (every cluster, every client's backend)."""
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            with open(f"/proc/{entry}/comm") as f:
+                if f.read().strip() != "postgres":
+                    continue
+            total += proc_cpu_seconds(int(entry))
+    return total
 
 
 class Server:
@@ -93,9 +121,7 @@ class Server:
 
     def cpu_seconds(self):
         """User + system CPU time of the server process so far."""
-        with open(f"/proc/{self.proc.pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return proc_cpu_seconds(self.proc.pid)
 
     def count_in_log(self, text):
         self.log.flush()
@@ -116,6 +142,166 @@ class Server:
                 self.proc.wait(10)
         self.proc = None
         self.log.close()
+
+
+
+class Servers:
+    """Several servers on one storage, seen as one: the client spreads requests
+    over ``ports`` round robin; CPU, conflicts and memory are their sums."""
+
+    def __init__(self, servers, storages=None):
+        self.servers, self.storages = servers, storages
+        self.ports = [s.port for s in servers]
+        self.port = self.ports[0]  # for the set-up requests (log-ins, counts)
+
+    def start(self):
+        for server in self.servers:
+            server.start()
+        self.startup_s = max(s.startup_s for s in self.servers)
+        return self
+
+    def rss_mb(self):
+        both = [s.rss_mb() for s in self.servers]
+        return sum(r for r, _ in both), sum(h for _, h in both)
+
+    def cpu_seconds(self):
+        return sum(s.cpu_seconds() for s in self.servers)
+
+    def count_in_log(self, text):
+        return sum(s.count_in_log(text) for s in self.servers)
+
+    def engine_cpu_seconds(self):
+        """The storage server's CPU time (ZEO, PostgreSQL), or None for FileStorage."""
+        return self.storages.cpu_seconds() if self.storages is not None else None
+
+    def stop(self):
+        for server in self.servers:
+            server.stop()
+
+
+# -- storages ---------------------------------------------------------------------------
+STORAGES = ("file", "zeo", "relstorage")
+
+
+def file_uri(data_fs, cache_size=20000):
+    # Blob storage beside Data.fs: the server refuses to start without it (bilagor are files).
+    return f"file://{data_fs}?connection_cache_size={cache_size}&blobstorage_dir={data_fs}.blobs"
+
+
+class BenchStorages:
+    """Two storages on one engine: ``app`` for partnership-cms, ``bare`` for the bare
+    app, so that each ratio compares like with like. ``uri(which, client)`` is the
+    zodbconn.uri of one process (``client`` names its blob cache where it has one)."""
+
+    name = "file"
+
+    def __init__(self, folder):
+        self.folder = folder
+
+    def start(self):
+        return self
+
+    def data_fs(self, which):
+        """The FileStorage file that holds ``which``, where there is one on this machine."""
+        return os.path.join(self.folder, "Data.fs" if which == "app" else "Base.fs")
+
+    def uri(self, which, client="main", cache_size=20000):
+        if which == "app":
+            return file_uri(self.data_fs(which), cache_size)
+        return f"file://{self.data_fs(which)}?connection_cache_size={cache_size}"
+
+    def app_bytes(self):
+        """What our app's database takes on disk."""
+        return os.path.getsize(self.data_fs("app"))
+
+    def describe(self):
+        return f"FileStorage in {self.folder}"
+
+    def cpu_seconds(self):
+        return None  # FileStorage runs in the app's process
+
+    def stop(self):
+        pass
+
+
+class ZeoStorages(BenchStorages):
+    """One ZEO server (``tests/engines.py``) serving the storages ``app`` and ``bare``."""
+
+    name = "zeo"
+
+    def start(self):
+        self.zeo = engines.ZeoServer(self.folder, storages=("app", "bare")).start()
+        return self
+
+    def data_fs(self, which):
+        return self.zeo.data_fs_of(which)
+
+    def uri(self, which, client="main", cache_size=20000):
+        return engines.zeo_uri(self.zeo.port, self.zeo.blob_dir_of(which), storage=which,
+                               connection_cache_size=cache_size)
+
+    def describe(self):
+        return f"one ZEO server on port {self.zeo.port} (runzeo), storages app and bare"
+
+    def cpu_seconds(self):
+        return proc_cpu_seconds(self.zeo.proc.pid)
+
+    def stop(self):
+        if getattr(self, "zeo", None) is not None:  # None where it did not start
+            self.zeo.stop()
+
+
+class RelStorages(BenchStorages):
+    """RelStorage on two throwaway PostgreSQL databases (``tests/engines.py``)."""
+
+    name = "relstorage"
+
+    def start(self):
+        self.postgres = engines.Postgres()
+        if self.postgres.port is None:
+            raise RuntimeError(self.postgres.reason)
+        self.dbnames = {}
+        for which in ("app", "bare"):
+            self.dbnames[which] = self.postgres.create_database(prefix=f"pcms_bench_{which}_")
+        return self
+
+    def data_fs(self, which):
+        return None
+
+    def uri(self, which, client="main", cache_size=20000):
+        cache = os.path.join(self.folder, f"blobcache-{which}-{client}")
+        return engines.relstorage_uri(self.postgres.port, self.dbnames[which], cache,
+                                      connection_cache_size=cache_size)
+
+    def app_bytes(self):
+        with contextlib.closing(self.postgres.admin()) as conn, conn.cursor() as cursor:
+            cursor.execute("SELECT pg_database_size(%s)", (self.dbnames["app"],))
+            return cursor.fetchone()[0]
+
+    def describe(self):
+        where = "a throwaway cluster" if self.postgres.cluster else "the server"
+        return (f"RelStorage on PostgreSQL ({where} at 127.0.0.1:{self.postgres.port}), "
+                f"databases {self.dbnames['app']} and {self.dbnames['bare']}")
+
+    def cpu_seconds(self):
+        return postgres_cpu_seconds()  # also other sessions' backends on a shared server
+
+    def stop(self):
+        for name in getattr(self, "dbnames", {}).values():
+            self.postgres.drop_database(name)
+        if getattr(self, "postgres", None) is not None:
+            self.postgres.close()
+
+
+def make_storages(name, folder):
+    """The started storages of engine ``name``; stop them in a ``finally``."""
+    kind = {"file": BenchStorages, "zeo": ZeoStorages, "relstorage": RelStorages}[name]
+    storages = kind(folder)
+    try:
+        return storages.start()
+    except BaseException:
+        storages.stop()
+        raise
 
 
 def time_main(ini):
@@ -139,6 +325,7 @@ class Result:
         self.name, self.latencies, self.errors, self.wall = name, latencies, errors, wall
         self.statuses, self.note = statuses, note
         self.server_cpu = self.client_cpu = self.other_cpu = None  # fraction of one core
+        self.engine_cpu = None  # the storage server's (ZEO, PostgreSQL), fraction of one core
         self.rss_mb = None  # the server's RSS after the scenario
         self.conflicts = None  # conflicted attempts (each one logged by api/errors.py)
 
@@ -160,7 +347,8 @@ class Result:
         err = f", {self.errors} errors {dict(self.statuses)}" if self.errors else ""
         extra = ""
         if self.server_cpu is not None:
-            extra += (f"; CPU server {self.server_cpu:.0%} client {self.client_cpu:.0%} "
+            engine = f" storage {self.engine_cpu:.0%}" if self.engine_cpu is not None else ""
+            extra += (f"; CPU server {self.server_cpu:.0%} client {self.client_cpu:.0%}{engine} "
                       f"other processes {self.other_cpu:.0%}; server RSS {self.rss_mb:.0f} MB")
         if self.conflicts:
             extra += f"; {self.conflicts} conflicted attempts retried or failed"
@@ -184,13 +372,19 @@ def scenario(server, name, *args, **kwargs):
     """``run_load`` plus the server's and the client's CPU use and the conflicts logged."""
     warmup = kwargs.pop("warmup", 0)
     if warmup:
-        run_load(name, server.port, *args, **dict(kwargs, seconds=60, max_requests=warmup))
+        run_load(name, getattr(server, "ports", server.port), *args,
+                 **dict(kwargs, seconds=60, max_requests=warmup))
     conflicts0 = server.count_in_log(CONFLICT_LOG)
+    engine_cpu = getattr(server, "engine_cpu_seconds", lambda: None)
     cpu0, client0, all0 = server.cpu_seconds(), time.process_time(), machine_busy_seconds()
-    r = run_load(name, server.port, *args, **kwargs)
+    engine0 = engine_cpu()
+    r = run_load(name, getattr(server, "ports", server.port), *args, **kwargs)
     r.server_cpu = (server.cpu_seconds() - cpu0) / r.wall
     r.client_cpu = (time.process_time() - client0) / r.wall
-    r.other_cpu = max(0.0, (machine_busy_seconds() - all0) / r.wall - r.server_cpu - r.client_cpu)
+    if engine0 is not None:
+        r.engine_cpu = (engine_cpu() - engine0) / r.wall
+    r.other_cpu = max(0.0, (machine_busy_seconds() - all0) / r.wall - r.server_cpu - r.client_cpu
+                      - (r.engine_cpu or 0.0))
     r.conflicts = server.count_in_log(CONFLICT_LOG) - conflicts0
     r.rss_mb = server.rss_mb()[0]
     print("  " + r.line(), flush=True)
@@ -203,7 +397,10 @@ def run_load(name, port, make_request, *, seconds, max_requests=None, threads=TH
     are done or ``make_request`` returns None (out of work).
 
     ``make_request(i, rng)`` returns (method, path, body_bytes_or_None, headers).
+    ``port`` may be a list: request ``i`` then goes to ``port[i % len(port)]``
+    (round robin), each client thread keeping one connection to each.
     """
+    ports = port if isinstance(port, list) else [port]
     lock = threading.Lock()
     counter = [0]
     latencies, statuses = [], collections.Counter()
@@ -219,7 +416,7 @@ def run_load(name, port, make_request, *, seconds, max_requests=None, threads=TH
 
     def worker(tid):
         rng = random.Random(tid * 7919 + 17)
-        conn = http.client.HTTPConnection(HOST, port, timeout=120)
+        conns = [http.client.HTTPConnection(HOST, p, timeout=120) for p in ports]
         try:
             while not stop.is_set() and time.perf_counter() < deadline:
                 i = next_index()
@@ -229,6 +426,8 @@ def run_load(name, port, make_request, *, seconds, max_requests=None, threads=TH
                 if req is None:
                     break
                 method, path, body, headers = req
+                which = i % len(ports)
+                conn = conns[which]
                 t0 = time.perf_counter()
                 try:
                     conn.request(method, path, body=body, headers=headers)
@@ -239,7 +438,7 @@ def run_load(name, port, make_request, *, seconds, max_requests=None, threads=TH
                         on_response(resp, data)
                 except (OSError, http.client.HTTPException):
                     conn.close()
-                    conn = http.client.HTTPConnection(HOST, port, timeout=120)
+                    conns[which] = http.client.HTTPConnection(HOST, ports[which], timeout=120)
                     status, data = "conn-error", b""
                 elapsed = time.perf_counter() - t0
                 with lock:
@@ -253,7 +452,8 @@ def run_load(name, port, make_request, *, seconds, max_requests=None, threads=TH
                         if errors[0] > 1000:
                             stop.set()
         finally:
-            conn.close()
+            for conn in conns:
+                conn.close()
 
     deadline = time.perf_counter() + seconds
     start = time.perf_counter()
@@ -293,20 +493,25 @@ def json_headers(token):
 
 
 # -- the bare baseline ------------------------------------------------------------------
-def build_baseline(folder):
-    data_fs = os.path.join(folder, "Base.fs")
+def build_baseline(storages):
+    """The bare app's database in ``storages`` (``BenchStorages`` or an engine's); returns them."""
     t0 = time.perf_counter()
-    baseline_app.build(data_fs)
+    baseline_app.build(storages.uri("bare", "build"))
     took = time.perf_counter() - t0
     print(f"  built {baseline_app.ITEMS} small persistent objects in {took:.1f} s", flush=True)
-    return data_fs
+    return storages
 
 
-def run_baseline(data_fs, args, log_dir):
-    port = free_port()
-    server = Server([sys.executable, os.path.join(HERE, "baseline_app.py"), "serve", data_fs,
-                     "--port", str(port), "--threads", str(THREADS)],
-                    port, os.path.join(log_dir, "baseline.log"), ready_path="/page")
+def run_baseline(storages, args, log_dir, processes=1):
+    """The bare page and commit, served by ``processes`` servers on the bare storage."""
+    servers = []
+    for n in range(processes):
+        port = free_port()
+        servers.append(Server([sys.executable, os.path.join(HERE, "baseline_app.py"), "serve",
+                               storages.uri("bare", f"p{n}"), "--port", str(port),
+                               "--threads", str(THREADS)],
+                              port, os.path.join(log_dir, f"baseline-{n}.log"), ready_path="/page"))
+    server = Servers(servers, storages)
     figures = {}
     try:
         server.start()
@@ -318,7 +523,7 @@ def run_baseline(data_fs, args, log_dir):
             return "GET", f"/page?start={rng.randrange(items)}", None, headers
 
         figures["page"] = scenario(server, "bare page  GET /page (50 rows)", page,
-                                   seconds=args.seconds, warmup=400)
+                                   seconds=args.seconds, warmup=400, threads=THREADS * processes)
 
         def commit(i, rng):
             # A different object per request: no two requests touch the same one.
@@ -326,7 +531,7 @@ def run_baseline(data_fs, args, log_dir):
             return "POST", f"/items/{key}", json.dumps({"note": f"bench {i}"}).encode(), headers
 
         figures["commit"] = scenario(server, "bare commit  POST /items/<key>", commit,
-                                     seconds=args.seconds)
+                                     seconds=args.seconds, threads=THREADS * processes)
         print(f"  bare server start-up {server.startup_s:.2f} s", flush=True)
     finally:
         server.stop()

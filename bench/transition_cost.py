@@ -29,7 +29,17 @@ import tempfile
 import threading
 
 from dataset import OurDatabase
-from harness import THREADS, Server, build_baseline, free_port, json_headers, login, run_baseline, scenario
+from harness import (
+    THREADS,
+    BenchStorages,
+    Server,
+    build_baseline,
+    free_port,
+    json_headers,
+    login,
+    run_baseline,
+    scenario,
+)
 
 VARIANTS = {
     "as built": "",
@@ -140,7 +150,7 @@ def main(argv=None):
     log_dir = os.path.join(folder, "logs")
     os.makedirs(log_dir)
     try:
-        base_fs = build_baseline(folder)
+        base_fs = build_baseline(BenchStorages(folder))
         built = os.path.join(folder, "built")
         db = OurDatabase(built)
         os.makedirs(built)

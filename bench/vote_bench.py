@@ -34,7 +34,7 @@ import time
 
 import yaml
 from dataset import SERVER_INI, our_settings
-from harness import CONFLICT_LOG, HOST, PROJECT, THREADS, Result, Server, bin_path, free_port, json_headers
+from harness import CONFLICT_LOG, HOST, PROJECT, THREADS, Result, Server, bin_path, file_uri, free_port, json_headers
 from pyramid.traversal import resource_path
 from pyramid_zodbconn import get_connection
 
@@ -85,7 +85,7 @@ class VoteDatabase:
         self.meeting = None  # the meeting's path
 
     def settings(self):
-        return dict(our_settings(self.data_fs), **{"partnership_cms.bodies": self.bodies})
+        return dict(our_settings(file_uri(self.data_fs)), **{"partnership_cms.bodies": self.bodies})
 
     def app(self):
         """The WSGI app on this database; close ``app.registry._zodb_databases[""]`` when done."""
@@ -131,7 +131,7 @@ class VoteDatabase:
         path = os.path.join(self.folder, "votes.ini")
         with open(path, "w", encoding="utf-8") as f:
             f.write(SERVER_INI.format(
-                data_fs=self.data_fs, port=port, threads=THREADS,
+                uri=file_uri(self.data_fs), port=port, threads=THREADS,
                 schemas=os.path.join(PROJECT, "schemas"),
                 workflows=os.path.join(PROJECT, "workflows"), bodies=self.bodies))
         return path

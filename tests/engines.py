@@ -1,5 +1,6 @@
 """The storage engines several processes share, for the tests: a ZEO server and
 RelStorage on PostgreSQL, each started and removed by the test that uses it.
+``bench/harness.py`` imports the same classes for ``api_bench.py --storage``.
 
 PostgreSQL: the server at 127.0.0.1:5432 (trust authentication, user
 ``postgres``), as the project's machines run it. Where none answers (a fresh
@@ -135,8 +136,8 @@ class Postgres:
         conn.autocommit = True  # CREATE/DROP DATABASE run outside a transaction
         return conn
 
-    def create_database(self):
-        name = "pcms_test_" + secrets.token_hex(6)
+    def create_database(self, prefix="pcms_test_"):
+        name = prefix + secrets.token_hex(6)
         with contextlib.closing(self.admin()) as conn, conn.cursor() as cursor:
             cursor.execute(f'CREATE DATABASE "{name}"')
         return name
@@ -150,32 +151,47 @@ class Postgres:
             self.cluster.stop()
 
 
-def relstorage_uri(port, dbname, blob_dir, shared_blob_dir=False):
+def relstorage_uri(port, dbname, blob_dir, shared_blob_dir=False, connection_cache_size=20000):
     """RelStorage's zodburi URI; with ``shared_blob_dir=False`` the blobs live in the
     database and ``blob_dir`` is this process's cache of them."""
     return (f"postgres://postgres@{HOST}:{port}/{dbname}?blob_dir={blob_dir}"
             f"&shared_blob_dir={'true' if shared_blob_dir else 'false'}&cache_local_mb=32"
-            "&connection_cache_size=20000")
+            f"&connection_cache_size={connection_cache_size}")
 
 
 # -- ZEO ------------------------------------------------------------------------------------
 class ZeoServer:
-    """``runzeo`` over ``folder``/zeo/Data.fs and its blob folder, on a free port."""
+    """``runzeo`` over ``folder``/zeo/Data.fs and its blob folder, on a free port;
+    with ``storages`` (names), one FileStorage and blob folder per name instead
+    (``<name>.fs``, ``blobs-<name>``; a client picks one with ``storage=<name>``)."""
 
-    def __init__(self, folder):
+    def __init__(self, folder, storages=None):
         self.folder = os.path.join(str(folder), "zeo")
         os.makedirs(self.folder, exist_ok=True)
+        self.storages = storages
         self.blob_dir = os.path.join(self.folder, "blobs")
         self.proc, self.port = None, None
+
+    def blob_dir_of(self, storage):
+        return os.path.join(self.folder, f"blobs-{storage}")
+
+    def data_fs_of(self, storage):
+        return os.path.join(self.folder, f"{storage}.fs")
+
+    def storage_sections(self):
+        if self.storages is None:
+            return (f"<filestorage>\n  path {self.folder}/Data.fs\n"
+                    f"  blob-dir {self.blob_dir}\n</filestorage>\n")
+        return "".join(f"<filestorage {name}>\n  path {self.data_fs_of(name)}\n"
+                       f"  blob-dir {self.blob_dir_of(name)}\n</filestorage>\n"
+                       for name in self.storages)
 
     def start(self):
         for _attempt in range(3):  # another process may take the free port first
             self.port = free_port()
             conf = os.path.join(self.folder, "zeo.conf")
             with open(conf, "w", encoding="utf-8") as f:
-                f.write(f"<zeo>\n  address {HOST}:{self.port}\n</zeo>\n"
-                        f"<filestorage>\n  path {self.folder}/Data.fs\n"
-                        f"  blob-dir {self.blob_dir}\n</filestorage>\n")
+                f.write(f"<zeo>\n  address {HOST}:{self.port}\n</zeo>\n" + self.storage_sections())
             log = open(os.path.join(self.folder, "zeo.log"), "ab")  # noqa: SIM115 (kept by the child)
             self.proc = subprocess.Popen([sys.executable, "-m", "ZEO.runzeo", "-C", conf], stdout=log,
                                          stderr=subprocess.STDOUT, env=code_env(), start_new_session=True)
@@ -203,11 +219,12 @@ class ZeoServer:
             self.proc = None
 
 
-def zeo_uri(port, blob_dir, shared_blob_dir=True):
+def zeo_uri(port, blob_dir, shared_blob_dir=True, storage="1", connection_cache_size=20000):
     """ZEO's zodburi URI; with ``shared_blob_dir=True`` ``blob_dir`` is the server's
     own blob folder (same machine or a shared mount), else this client's cache."""
-    return (f"zeo://{HOST}:{port}?blob_dir={blob_dir}&shared_blob_dir={1 if shared_blob_dir else 0}"
-            "&cache_size=64MB&connection_cache_size=20000")
+    return (f"zeo://{HOST}:{port}?storage={storage}&blob_dir={blob_dir}"
+            f"&shared_blob_dir={1 if shared_blob_dir else 0}"
+            f"&cache_size=64MB&connection_cache_size={connection_cache_size}")
 
 
 # -- one storage for a test ---------------------------------------------------------------
