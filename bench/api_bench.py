@@ -27,10 +27,14 @@ What it does (``make bench`` runs it with the defaults):
 5. Right before each round, serves a bare Pyramid + ZODB app
    (``bench/baseline_app.py``) the same way; the summary prints each of our
    figures as a ratio to the matching bare figure, next to its target.
-6. Last, the cast-vote scenario (``vote_bench.py``): the 61 members of a
+6. Then the cast-vote scenario (``vote_bench.py``): the 61 members of a
    large KF vote at the same instant on one item, round after round, on a
    database of its own; prints votes/second and p95 as a ratio to the bare
    commit measured right before it.
+7. Last, the anslagstavla scenario (``anslag_bench.py``): the anonymous
+   ``/anslagstavla`` page and a 30-paragraph protocol's PDF/A, on a database
+   of its own with 10,000 cases and 200 posted protocols; prints requests per
+   second and p95 as ratios to the bare page measured right before it.
 
 7. ``--storage zeo`` or ``--storage relstorage`` runs the same rounds on that
    engine (``tests/engines.py`` starts it: one ZEO server serving two
@@ -50,7 +54,10 @@ Options: ``--sizes 1000,10000``, ``--seconds N`` per scenario, ``--quick``
 (a smoke run: 200 then 1,000 proposals, short scenarios, 3 vote rounds),
 ``--vote-rounds N`` (default 10), ``--members N`` (default 61),
 ``--votes-only`` (the bare baseline and the vote scenario, no proposal
-rounds), ``--no-votes``, ``--keep`` (keep the temporary folder),
+rounds), ``--no-votes``, ``--anslag-only`` (the bare baseline and the
+anslagstavla scenario; with ``--votes-only``, both), ``--no-anslag``,
+``--cases N`` and ``--protocols N`` (the anslagstavla database; ``--quick``:
+1,000 and 20), ``--keep`` (keep the temporary folder),
 ``--storage file|zeo|relstorage``, ``--processes N`` or ``1,2``. Everything
 listens on 127.0.0.1 only; every server process is stopped in a ``finally``.
 
@@ -74,6 +81,7 @@ import tempfile
 import threading
 import time
 
+import anslag_bench
 import vote_bench
 from dataset import OurDatabase, proposal_payload
 from harness import (
@@ -431,6 +439,31 @@ def run_votes(folder, args, log_dir, base_fs):
     return vote_bench.run(db, args.vote_rounds, log_dir), base
 
 
+def run_anslag(folder, args, log_dir, base_storages):
+    """The anslagstavla scenario with the bare baseline right before it: (figures, bare figures or None)."""
+    db = anslag_bench.AnslagDatabase(folder, cases=args.cases, protocols=args.protocols)
+    took = db.create()
+    size_mb = os.path.getsize(db.data_fs) / 2**20
+    print(f"\n== anslagstavla: {db.counts['cases']} cases, {db.counts['protocols']} posted protocols "
+          f"({took:.1f} s to build; Data.fs {size_mb:.0f} MB, {db.counts['audit entries']} audit entries; "
+          f"{db.finalized} older protocols laga kraft by finalize, each with its decisions) ==", flush=True)
+    base = None
+    if base_storages:
+        print("  bare Pyramid + ZODB just before:", flush=True)
+        base = run_baseline(base_storages, args, log_dir)
+    figures = anslag_bench.run(db, args.seconds, log_dir)
+    figures["counts"] = db.counts
+    return figures, base
+
+
+def report_anslag(figures, base, header):
+    if header:
+        print("\n=== Summary ===")
+    counts = figures["counts"]
+    print(f"\n-- anslagstavla, anonymous ({counts['cases']} cases, {counts['protocols']} protocols) --")
+    anslag_bench.report(figures, base)
+
+
 def report_votes(r, base, header):
     """The cast-vote figures, as ratios to the bare commit measured right before them."""
     if header:
@@ -444,7 +477,10 @@ def report_votes(r, base, header):
     print(line)
 
 
-def main(argv=None):
+def parse_args(argv):
+    """The options, checked: (args, sizes, processes). ``args.only``: no proposal rounds;
+    ``args.run_votes`` / ``args.run_anslag``: run those scenarios; ``args.single_file``: one
+    process on a FileStorage, where those scenarios can run (they build FileStorages of their own)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default=None, help="proposals per round, e.g. 1000,10000")
     parser.add_argument("--seconds", type=float, default=None,
@@ -462,6 +498,13 @@ def main(argv=None):
     parser.add_argument("--votes-only", action="store_true",
                         help="only the bare baseline and the cast-vote scenario")
     parser.add_argument("--no-votes", action="store_true", help="skip the cast-vote scenario")
+    parser.add_argument("--anslag-only", action="store_true",
+                        help="only the bare baseline and the anslagstavla scenario (with --votes-only: both)")
+    parser.add_argument("--no-anslag", action="store_true", help="skip the anslagstavla scenario")
+    parser.add_argument("--cases", type=int, default=None,
+                        help="cases in the anslagstavla database (default 10,000, --quick 1,000)")
+    parser.add_argument("--protocols", type=int, default=None,
+                        help="posted protocols in it (default 200, --quick 20)")
     parser.add_argument("--storage", choices=STORAGES, default="file",
                         help="the engine of our app and of the bare app (default file)")
     parser.add_argument("--processes", default="1",
@@ -469,6 +512,16 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.votes_only and args.no_votes:
         parser.error("--votes-only and --no-votes exclude each other")
+    if args.anslag_only and args.no_anslag:
+        parser.error("--anslag-only and --no-anslag exclude each other")
+    if args.cases is None:
+        args.cases = 1000 if args.quick else anslag_bench.CASES
+    if args.protocols is None:
+        args.protocols = 20 if args.quick else anslag_bench.PROTOCOLS
+    # --anslag-only alone runs no vote scenario; with --votes-only both run, and no proposal rounds.
+    args.only = args.votes_only or args.anslag_only
+    args.run_votes = not args.no_votes and (args.votes_only or not args.only)
+    args.run_anslag = not args.no_anslag and (args.anslag_only or not args.only)
     if args.vote_rounds is None:
         args.vote_rounds = 3 if args.quick else 10
     sizes = args.sizes or ("200,1000" if args.quick else "1000,10000")
@@ -488,11 +541,14 @@ def main(argv=None):
         args.seconds = 2.0 if args.quick else 10.0
     if args.quick and args.verify_requests is None:
         args.verify_requests = 2
-    # The cast-vote scenario builds a FileStorage of its own: it runs with one process on file only.
-    votes_here = args.storage == "file" and processes == [1]
-    if args.votes_only and not votes_here:
-        parser.error("--votes-only runs on --storage file with one process")
+    args.single_file = args.storage == "file" and processes == [1]
+    if args.only and not args.single_file:
+        parser.error("--votes-only and --anslag-only run on --storage file with one process")
+    return args, sizes, processes
 
+
+def main(argv=None):
+    args, sizes, processes = parse_args(argv)
     # A plain `kill` should still stop the servers (the finally blocks run on SystemExit).
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     folder = tempfile.mkdtemp(prefix="pcms-bench-")
@@ -507,16 +563,16 @@ def main(argv=None):
     print("The bare app runs right before each round, on the same storage with the same number "
           "of processes, so that each ratio compares figures taken minutes apart (other "
           "processes on the machine change the load).", flush=True)
-    ours, base, votes = {}, {}, None
+    ours, base, votes, anslag = {}, {}, None, None
     storages = None
     try:
         storages = make_storages(args.storage, folder)
         print(f"storage: {storages.describe()}", flush=True)
         base_storages = None if args.no_baseline else build_baseline(storages)
         db = OurDatabase(folder, storages)
-        if not args.votes_only:
+        if not args.only:
             db.create()
-        for size in ([] if args.votes_only else sizes):
+        for size in ([] if args.only else sizes):
             took = db.grow(size)
             total, by_state, entries = db.counts()
             size_mb = storages.app_bytes() / 2**20
@@ -538,14 +594,20 @@ def main(argv=None):
                 ours[(size, processes[0])].update(pack(db, log_dir))
             else:
                 ours[(size, processes[0])]["bytes_per_case"] = storages.app_bytes() / len(db.names)
-        if not args.no_votes and votes_here:
+        # The cast-vote and anslagstavla scenarios build FileStorages of their own.
+        if args.run_votes and args.single_file:
             votes = run_votes(folder, args, log_dir, base_storages)
-        elif not args.no_votes:
-            print("\ncast-vote scenario skipped: it runs on --storage file with one process", flush=True)
+        if args.run_anslag and args.single_file:
+            anslag = run_anslag(folder, args, log_dir, base_storages)
+        if (args.run_votes or args.run_anslag) and not args.single_file:
+            print("\ncast-vote and anslagstavla scenarios skipped: they run on --storage file with one "
+                  "process", flush=True)
         if ours:
             report(ours, base, sizes, processes, args.storage)
         if votes is not None:
             report_votes(*votes, header=not ours)
+        if anslag is not None:
+            report_anslag(*anslag, header=not ours and votes is None)
     finally:
         if storages is not None:
             storages.stop()
