@@ -18,6 +18,7 @@ Fixtures:
   fails with the violations listed readably; ``shot(page, name)`` saves a
   full-page screenshot under ``test-artifacts/screenshots/``.
 """
+import contextlib
 import json
 import os
 import re
@@ -51,12 +52,15 @@ TIMEOUT_MS = 15_000
 
 # -- the server ------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
-    """A fresh app (demo users, seed case before KS) served by waitress; yields its base URL."""
-    app = make_app(tmp_path_factory.mktemp("browser"))
+NARROW = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@contextlib.contextmanager
+def serving(app, name):
+    """``app`` served by waitress on a free port of 127.0.0.1: yields its base URL, then stops it."""
     server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
-    runner = threading.Thread(target=server.run, name="waitress-browser-tests", daemon=True)
+    runner = threading.Thread(target=server.run, name=name, daemon=True)
     runner.start()
     try:
         yield f"http://127.0.0.1:{server.effective_port}"
@@ -68,6 +72,13 @@ def live_server(tmp_path_factory):
         app.registry._zodb_databases[""].close()
         transaction.manager.free = None
     assert not runner.is_alive(), "the test server did not stop"
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    """A fresh app (demo users, seed case before KS) served by waitress; yields its base URL."""
+    with serving(make_app(tmp_path_factory.mktemp("browser")), "waitress-browser-tests") as url:
+        yield url
 
 
 # -- the browser -----------------------------------------------------------------
@@ -100,7 +111,7 @@ def page(browser, live_server):
     """A fresh context (no cookies) and page, Swedish, with the live server as base URL."""
     context = browser.new_context(
         base_url=live_server, locale="sv-SE", timezone_id="Europe/Stockholm",
-        viewport={"width": 1280, "height": 900},
+        viewport=DESKTOP,
     )  # the app's CSP stays on: axe is evaluated through DevTools (run_axe)
     context.set_default_timeout(TIMEOUT_MS)
     context.set_default_navigation_timeout(TIMEOUT_MS)
@@ -110,6 +121,35 @@ def page(browser, live_server):
     yield pg
     context.close()
     assert not errors, f"JavaScript errors on the pages: {errors}"
+
+
+@pytest.fixture
+def sessions(browser, live_server):
+    """``open(user)``: a page in a browser context of its own, logged in as ``user``
+    (None: nobody), for tests where several people act at once."""
+    contexts, errors = [], []
+
+    def open_as(user):
+        context = browser.new_context(base_url=live_server, locale="sv-SE", timezone_id="Europe/Stockholm",
+                                      viewport=DESKTOP)
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        pg = context.new_page()
+        pg.on("pageerror", lambda exc: errors.append(f"{user}: {exc}"))
+        return do_login(pg, user) if user else pg
+
+    yield open_as
+    for context in contexts:
+        context.close()
+    assert not errors, f"JavaScript errors on the pages: {errors}"
+
+
+def both_widths(pg, axe, name):
+    """axe-core on the page as it is, at desktop width and at 390 px."""
+    axe(pg, name)
+    pg.set_viewport_size(NARROW)
+    axe(pg, f"{name} (390 px)")
+    pg.set_viewport_size(DESKTOP)
 
 
 # -- helpers (as fixtures, so tests need no imports) ---------------------------------

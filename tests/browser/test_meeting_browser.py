@@ -5,65 +5,30 @@ vote, a reservation with a reason; the seed case ends adopted with the vote
 recorded per member. axe-core checks each meeting page type, desktop and 390 px.
 """
 import datetime
-import threading
 import time
 
 import pytest
-import transaction
-import waitress
 from playwright.sync_api import expect
-from waitress import wasyncore
 
 from conftest import REAL_BODIES, Api, make_app
 from functional.test_meetings import KF_SEATS, ks_meeting_proposes, local
 
-from .conftest import TIMEOUT_MS, do_login
+from .conftest import both_widths, serving
 
 pytestmark = pytest.mark.browser
-NARROW = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     """The app on the real bodies/ (KS and KF decide only at meetings), served by waitress."""
     app = make_app(tmp_path_factory.mktemp("meeting-browser"), **{"partnership_cms.bodies": REAL_BODIES})
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
-    runner = threading.Thread(target=server.run, name="waitress-meeting-tests", daemon=True)
-    runner.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}", app
-    finally:
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
-        runner.join(10)
-        server.task_dispatcher.shutdown()
-        app.registry._zodb_databases[""].close()
-        transaction.manager.free = None
+    with serving(app, "waitress-meeting-tests") as url:
+        yield url, app
 
 
 @pytest.fixture(scope="module")
 def live_server(served):
     return served[0]
-
-
-@pytest.fixture
-def sessions(browser, live_server):
-    """``open(user)``: a page in a browser context of its own, logged in as ``user``."""
-    contexts, errors = [], []
-
-    def open_as(user):
-        context = browser.new_context(base_url=live_server, locale="sv-SE", timezone_id="Europe/Stockholm",
-                                      viewport=DESKTOP)
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        pg = context.new_page()
-        pg.on("pageerror", lambda exc: errors.append(f"{user}: {exc}"))
-        return do_login(pg, user)
-
-    yield open_as
-    for context in contexts:
-        context.close()
-    assert not errors, f"JavaScript errors on the pages: {errors}"
 
 
 def follow(locator):
@@ -82,14 +47,6 @@ def flash(pg):
 def no_alert(pg):
     alerts = main(pg).locator(".alert")
     assert not alerts.count(), alerts.all_inner_texts()
-
-
-def both_widths(pg, axe, name):
-    """axe-core on the page as it is, at desktop width and at 390 px."""
-    axe(pg, name)
-    pg.set_viewport_size(NARROW)
-    axe(pg, f"{name} (390 px)")
-    pg.set_viewport_size(DESKTOP)
 
 
 def transition(pg, title):

@@ -9,24 +9,18 @@ downloads the PDF, and reads the Atom feed. axe-core checks the protocol page
 (signing, and public) and the anslagstavla, at desktop width and at 390 px.
 """
 import datetime
-import threading
 import xml.etree.ElementTree as ET
 
 import pytest
-import transaction
-import waitress
 from playwright.sync_api import expect
-from waitress import wasyncore
 
 from conftest import REAL_BODIES, Api, make_app
 from functional.test_meetings import KS_SEATS, act, local
 from partnership_cms import dates
 
-from .conftest import TIMEOUT_MS, do_login
+from .conftest import both_widths, serving
 
 pytestmark = pytest.mark.browser
-NARROW = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
@@ -34,43 +28,16 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 def served(tmp_path_factory):
     """The app on the real bodies/ (KS decides only at meetings), served by waitress."""
     app = make_app(tmp_path_factory.mktemp("protocol-browser"), **{"partnership_cms.bodies": REAL_BODIES})
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
-    runner = threading.Thread(target=server.run, name="waitress-protocol-tests", daemon=True)
-    runner.start()
     try:
-        yield f"http://127.0.0.1:{server.effective_port}", app
+        with serving(app, "waitress-protocol-tests") as url:
+            yield url, app
     finally:
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
-        runner.join(10)
-        server.task_dispatcher.shutdown()
-        app.registry._zodb_databases[""].close()
-        transaction.manager.free = None
         dates.set_today(None)
 
 
 @pytest.fixture(scope="module")
 def live_server(served):
     return served[0]
-
-
-@pytest.fixture
-def contexts(browser, live_server):
-    """``open(user)``: a page in a browser context of its own, logged in as ``user`` (None: nobody)."""
-    opened, errors = [], []
-
-    def open_as(user):
-        context = browser.new_context(base_url=live_server, locale="sv-SE", timezone_id="Europe/Stockholm",
-                                      viewport=DESKTOP)
-        context.set_default_timeout(TIMEOUT_MS)
-        opened.append(context)
-        pg = context.new_page()
-        pg.on("pageerror", lambda exc: errors.append(f"{user}: {exc}"))
-        return do_login(pg, user) if user else pg
-
-    yield open_as
-    for context in opened:
-        context.close()
-    assert not errors, f"JavaScript errors on the pages: {errors}"
 
 
 def protocol_for_signing(api, seed_url):
@@ -111,14 +78,6 @@ def follow(locator):
         locator.click()
 
 
-def both_widths(pg, axe, name):
-    """axe-core on the page as it is, at desktop width and at 390 px."""
-    axe(pg, name)
-    pg.set_viewport_size(NARROW)
-    axe(pg, f"{name} (390 px)")
-    pg.set_viewport_size(DESKTOP)
-
-
 def sign_in_browser(pg, protocol):
     pg.goto(protocol)
     form = main(pg).locator("form#sign-form")
@@ -128,14 +87,14 @@ def sign_in_browser(pg, protocol):
     expect(main(pg).locator("form#sign-form")).to_have_count(0)  # no second signature offered
 
 
-def test_the_chair_and_the_justerare_sign_and_the_public_reads_the_notice(served, contexts, axe, shot, seed_url):
+def test_the_chair_and_the_justerare_sign_and_the_public_reads_the_notice(served, sessions, axe, shot, seed_url):
     _base, app = served
     api = Api(app)
     protocol = protocol_for_signing(api, seed_url)
     name = protocol.rsplit("/", 1)[1]
 
     # The chair signs in their own browser; the justerare is still missing.
-    chair = contexts("ks_chair")
+    chair = sessions("ks_chair")
     chair.goto(protocol)
     expect(main(chair).locator("article.protocol")).to_contain_text("§")
     both_widths(chair, axe, "protocol page (chair, signing)")
@@ -147,7 +106,7 @@ def test_the_chair_and_the_justerare_sign_and_the_public_reads_the_notice(served
     assert api.get(protocol, user="clerk").json["review_state"] == "signing"
 
     # The justerare signs in theirs: the protocol and the meeting's decision are justerade.
-    adjuster = contexts("ks_member")
+    adjuster = sessions("ks_member")
     sign_in_browser(adjuster, protocol)
     doc = api.get(protocol, user="clerk").json
     assert doc["review_state"] == "justified"
@@ -160,7 +119,7 @@ def test_the_chair_and_the_justerare_sign_and_the_public_reads_the_notice(served
     api.transition(protocol, "post", "clerk", posted_on=datetime.date.today().isoformat())
 
     # Anyone, not logged in, in a fresh context: the board, the PDF, the feed, the protocol page.
-    public = contexts(None)
+    public = sessions(None)
     public.goto("/")
     follow(public.locator("footer").get_by_role("link", name="Digital anslagstavla"))
     assert public.url.endswith("/anslagstavla")
