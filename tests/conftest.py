@@ -56,6 +56,12 @@ def make_app(tmp_path, demo=True, **overrides):
     return app
 
 
+def close_app(app):
+    """Close ``app``'s database and let the thread's transaction manager forget it."""
+    app.registry._zodb_databases[""].close()
+    transaction.manager.free = None
+
+
 def write_ini(tmp_path, name="test.ini", **overrides):
     """An .ini file for the command line, on the same settings as make_app."""
     settings = make_settings(tmp_path, **overrides)
@@ -78,8 +84,7 @@ def browse(app, user, password="demo"):
 def app(tmp_path):
     app = make_app(tmp_path)
     yield app
-    app.registry._zodb_databases[""].close()
-    transaction.manager.free = None
+    close_app(app)
 
 
 class Api:

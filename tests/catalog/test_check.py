@@ -9,7 +9,7 @@ import transaction
 import ZODB
 from hypatia.text import widcode
 
-from conftest import Api, make_app, write_ini
+from conftest import Api, close_app, make_app, write_ini
 from functional.test_concurrency import PROPOSAL
 from partnership_cms import cli
 from partnership_cms.catalog import recent
@@ -26,8 +26,7 @@ def database(tmp_path):
     api = Api(app)
     url = api.post("/proposals", PROPOSAL, user="officer", status=201).json["@id"].replace("http://localhost", "")
     api.transition(url, "submit", "officer")
-    app.registry._zodb_databases[""].close()
-    transaction.manager.free = None
+    close_app(app)
     return write_ini(tmp_path), url
 
 

@@ -5,8 +5,9 @@ the bench prints figures, tests never do."""
 import os
 import sys
 
-import transaction
 import webtest
+
+from conftest import close_app
 
 BENCH = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "bench")
 sys.path.insert(0, BENCH)
@@ -33,5 +34,4 @@ def test_the_anslag_bench_setup_posts_its_protocols_on_the_public_board(tmp_path
         pdf = public.get(db.big + "/protocol.pdf")
         assert pdf.content_type == "application/pdf" and pdf.body[:5] == b"%PDF-"
     finally:
-        app.registry._zodb_databases[""].close()
-        transaction.manager.free = None
+        close_app(app)

@@ -11,10 +11,9 @@ import xml.etree.ElementTree as ET
 
 import pypdf
 import pytest
-import transaction
 import webtest
 
-from conftest import REAL_BODIES, Api, browse, make_app, make_settings, write_ini
+from conftest import REAL_BODIES, Api, browse, close_app, make_app, make_settings, write_ini
 from partnership_cms import cli, configure, dates
 
 from .test_meetings import KS_SEATS, act, local, trail
@@ -39,8 +38,7 @@ def board_app(tmp_path, **settings):
 def api(tmp_path):
     app = board_app(tmp_path)
     yield Api(app)
-    app.registry._zodb_databases[""].close()
-    transaction.manager.free = None
+    close_app(app)
 
 
 def justified_protocol(api, clock, seed_url, state="justified"):
@@ -241,8 +239,7 @@ def test_the_start_page_names_the_kommun_of_the_setting(tmp_path):
         assert page.html.find("h1").get_text(" ", strip=True) == "Ärenden och beslut i Botkyrka kommun"
         assert "Huddinge" not in page.html.find("main").get_text()
     finally:
-        app.registry._zodb_databases[""].close()
-        transaction.manager.free = None
+        close_app(app)
 
 
 
@@ -257,5 +254,4 @@ def test_with_the_setting_the_justering_posts_the_protocol_at_once(tmp_path, clo
             assert api.get(decision, user="clerk").json["review_state"] == "posted"
         assert protocol.rsplit("/", 1)[1] in webtest.TestApp(app).get("/anslagstavla").text
     finally:
-        app.registry._zodb_databases[""].close()
-        transaction.manager.free = None
+        close_app(app)

@@ -6,9 +6,8 @@ import datetime
 import os
 
 import pytest
-import transaction
 
-from conftest import REAL_BODIES, Api, make_app, within_ks_mandate
+from conftest import REAL_BODIES, Api, close_app, make_app, within_ks_mandate
 from partnership_cms.audit import verify_all
 from partnership_cms.audit.log import AuditEntry
 from partnership_cms.catalog import search
@@ -197,8 +196,7 @@ def test_a_meeting_agenda_follows_the_rename(tmp_path, seed_url, monkeypatch):
         with app_request(app.registry) as request:
             assert verify_all(request.root).ok
     finally:
-        app.registry._zodb_databases[""].close()
-        transaction.manager.free = None
+        close_app(app)
 
 
 def test_an_imported_protocol_is_renamed_and_the_same_file_stays_a_duplicate(app, monkeypatch):
@@ -255,5 +253,4 @@ def test_a_signed_protocol_keeps_its_signature_and_still_justifies_the_renamed_d
             assert "-p" in new and api.get(new, user="clerk").json["review_state"] != "recorded"
         assert verify(api)["valid"] is True
     finally:
-        app.registry._zodb_databases[""].close()
-        transaction.manager.free = None
+        close_app(app)

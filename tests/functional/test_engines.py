@@ -10,11 +10,10 @@ import contextlib
 import hashlib
 import os
 
-import transaction
 import zodburi
 
 import engines
-from conftest import Api, make_settings, write_ini
+from conftest import Api, close_app, make_settings, write_ini
 from partnership_cms import cli, configure
 from partnership_cms.audit import verify_all
 from partnership_cms.catalog.check import content_objects
@@ -36,8 +35,7 @@ def served(settings):
     try:
         yield app
     finally:
-        app.registry._zodb_databases[""].close()
-        transaction.manager.free = None
+        close_app(app)
 
 
 def census(app):

@@ -9,10 +9,9 @@ the document page and the search."""
 import json
 
 import pytest
-import transaction
 from pyramid.traversal import find_resource
 
-from conftest import Api, browse
+from conftest import Api, browse, close_app
 from partnership_cms.content.services import edit_content
 from partnership_cms.scripting import act_as, app_request
 
@@ -32,8 +31,7 @@ OUTSIDE = ["officer", "kf_member", "auditor", "director"]
 def api(tmp_path):
     app = meetings_app(tmp_path)
     yield Api(app)
-    app.registry._zodb_databases[""].close()
-    transaction.manager.free = None
+    close_app(app)
 
 
 def everything(res):

@@ -18,9 +18,7 @@ import collections
 import threading
 import time
 
-import transaction
-
-from conftest import make_app, write_ini
+from conftest import close_app, make_app, write_ini
 from partnership_cms import cli
 
 from .test_concurrency import PROPOSAL
@@ -55,8 +53,7 @@ def contest(servers, tokens, rounds, results, stop):
 
 def test_two_processes_on_one_storage(engine, tmp_path, capsys):
     app = make_app(tmp_path, **{"zodbconn.uri": engine.uri("init")})  # demo users and the seed case
-    app.registry._zodb_databases[""].close()
-    transaction.manager.free = None
+    close_app(app)
 
     # One host: the two processes share its blob cache (RelStorage) or the server's folder (ZEO).
     # retry.attempts as in production-zeo.ini and production-relstorage.ini: the two

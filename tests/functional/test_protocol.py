@@ -9,9 +9,8 @@ On the real bodies/: KS is ks_chair (chair), ks_member (vice chair), ks_member2.
 import datetime
 
 import pytest
-import transaction
 
-from conftest import Api, browse
+from conftest import Api, browse, close_app
 from partnership_cms import dates
 
 from .test_audit import app_db, stored_root
@@ -26,8 +25,7 @@ VOIDED = "Protokollet har ändrats efter signering; underskrifterna är ogiltiga
 def app(tmp_path):
     app = meetings_app(tmp_path)
     yield app
-    app.registry._zodb_databases[""].close()
-    transaction.manager.free = None
+    close_app(app)
 
 
 @pytest.fixture(autouse=True)

@@ -4,8 +4,9 @@ the setup issued. No timing here: the bench prints figures, tests never do."""
 import os
 import sys
 
-import transaction
 import webtest
+
+from conftest import close_app
 
 BENCH = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "bench")
 sys.path.insert(0, BENCH)
@@ -35,5 +36,4 @@ def test_the_vote_bench_setup_holds_a_meeting_where_every_member_votes(tmp_path)
         closed = post("close_vote", db.chair, item=1)
         assert closed["counts"] == {"ja": 2, "nej": 2, "avstar": 1}
     finally:
-        app.registry._zodb_databases[""].close()
-        transaction.manager.free = None
+        close_app(app)

@@ -5,9 +5,8 @@ summary screen readers hear. Each refusal with its reason, nothing written.
 
 These run on the real bodies/ (KS and KF decide only at meetings)."""
 import pytest
-import transaction
 
-from conftest import Api, browse
+from conftest import Api, browse, close_app
 from functional.test_meeting_rules import (
     INSIDE,
     OPEN,
@@ -29,8 +28,7 @@ NOTE = "Jag vill se Zebulonssons avtal först."
 def app(tmp_path):
     app = meetings_app(tmp_path)
     yield app
-    app.registry._zodb_databases[""].close()
-    transaction.manager.free = None
+    close_app(app)
 
 
 @pytest.fixture

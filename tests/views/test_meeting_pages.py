@@ -7,9 +7,8 @@ These run on the real bodies/ (KS and KF decide only at meetings)."""
 import datetime
 
 import pytest
-import transaction
 
-from conftest import Api, browse
+from conftest import Api, browse, close_app
 from functional.test_meetings import KS_SEATS, act, ks_meeting_proposes, meetings_app, new_meeting, trail
 
 TODAY = datetime.date.today()
@@ -19,8 +18,7 @@ TODAY = datetime.date.today()
 def app(tmp_path):
     app = meetings_app(tmp_path)
     yield app
-    app.registry._zodb_databases[""].close()
-    transaction.manager.free = None
+    close_app(app)
 
 
 @pytest.fixture
