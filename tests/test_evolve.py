@@ -23,6 +23,7 @@ from partnership_cms.evolve import (
     DatabaseNotReady,
     check_version,
     step_1_create_structure,
+    step_13_catalog_values_packed,
 )
 from partnership_cms.scripting import app_request
 
@@ -383,18 +384,55 @@ def test_step_12_keeps_each_documents_indexed_values(tmp_path, capsys):
             cat = request.root.catalog
             obj = next(iter(request.root["proposals"].values()))
             docid = cat.docid_by_path["/proposals/" + obj.__name__]
-            assert cat.indexed_values[docid] == catalog.values_of(catalog.indexable(request, obj))
+            assert catalog.kept_values(cat, docid) == catalog.values_of(catalog.indexable(request, obj))
             assert check_catalog(request) == []
             # A change after the step moves the case in the index whose value changed.
             obj.state = "kf"
             catalog.reindex(request, obj)
             assert catalog.search(request, ["role:auditor"], type="Proposal", state="kf")[1] == 1
             assert catalog.search(request, ["role:auditor"], type="Proposal", state="ks")[1] == 0
-            assert cat.indexed_values[docid][catalog.VALUE_INDEXES.index("state")] == "Proposal:kf"
+            assert catalog.kept_values(cat, docid)[catalog.VALUE_INDEXES.index("state")] == "Proposal:kf"
             assert check_catalog(request) == []
             # A kept value that is not the object's is reported.
-            cat.indexed_values[docid] = ("x",) * len(catalog.VALUE_INDEXES)
+            cat.indexed_values[docid] = catalog.pack_values(("x",) * len(catalog.VALUE_INDEXES))
             assert {d.index for d in check_catalog(request)} == {"indexed_values"}
+    finally:
+        app.registry._zodb_databases[""].close()
+
+
+def test_step_13_packs_each_documents_kept_values_into_one_string(tmp_path, capsys):
+    from partnership_cms import catalog
+    from partnership_cms.catalog.check import check_catalog
+
+    make_app(tmp_path).registry._zodb_databases[""].close()  # the seed case is in `ks`
+    with stored_root(tmp_path) as root:  # as step 12 left the catalog: tuples of tuples
+        kept = root.catalog.indexed_values
+        for docid in list(kept.keys()):
+            kept[docid] = catalog.kept_values(root.catalog, docid)
+        root.evolve_version = 12
+    with stored_root(tmp_path) as root:
+        assert all(isinstance(v, tuple) for v in root.catalog.indexed_values.values())
+
+    assert run_cli(tmp_path, "evolve") == 0
+    assert f"Applied evolve steps {steps_from(13)}." in capsys.readouterr().out
+    app = make_app_on_existing(tmp_path)
+    try:
+        with app_request(app.registry) as request:
+            cat = request.root.catalog
+            assert cat.indexed_values and all(isinstance(v, str) for v in cat.indexed_values.values())
+            obj = next(iter(request.root["proposals"].values()))
+            docid = cat.docid_by_path["/proposals/" + obj.__name__]
+            assert catalog.kept_values(cat, docid) == catalog.values_of(catalog.indexable(request, obj))
+            assert check_catalog(request) == []
+            # The next change moves the case in the state index and keeps one string again.
+            obj.state = "kf"
+            catalog.reindex(request, obj)
+            assert catalog.search(request, ["role:auditor"], type="Proposal", state="kf")[1] == 1
+            assert catalog.search(request, ["role:auditor"], type="Proposal", state="ks")[1] == 0
+            assert isinstance(cat.indexed_values[docid], str)
+            assert check_catalog(request) == []
+            step_13_catalog_values_packed(request.root, None)  # idempotent
+            assert check_catalog(request) == []
     finally:
         app.registry._zodb_databases[""].close()
 

@@ -16,7 +16,7 @@ from pyramid.traversal import find_resource, resource_path
 
 from .audit import AuditLog
 from .audit.log import TIME_SHARDS, AuditEntry, StoredEntry, entry_data, index_action, index_value, shard_of
-from .catalog import VALUE_INDEXES, SiteCatalog, indexable, indexed_value, text_digest, text_index
+from .catalog import VALUE_INDEXES, SiteCatalog, indexable, indexed_value, pack_values, text_digest, text_index
 from .content import APP_KEY, DatabaseNotReady, app_root  # noqa: F401  (DatabaseNotReady: raised here too)
 from .content.models import ContentFolder, Root
 from .content.numbering import paragraph_name
@@ -249,7 +249,17 @@ def step_12_catalog_indexed_values(root, registry):
                 break  # never indexed in full: the next reindex reads the indexes themselves
             row.append(indexed_value(name, held))
         else:
-            values[docid] = tuple(row)
+            values[docid] = pack_values(tuple(row))
+
+
+def step_13_catalog_values_packed(root, registry):
+    """Each document's kept values as one string (``pack_values``) instead of a tuple
+    of tuples: every change rewrites the bucket of its neighbours' values too, and a
+    bucket of tuples pickled about 17 objects per document. Idempotent."""
+    values = root.catalog.indexed_values
+    for docid, held in list(values.items()):
+        if isinstance(held, tuple):
+            values[docid] = pack_values(held)
 
 
 STEPS = [
@@ -265,6 +275,7 @@ STEPS = [
     (10, step_10_decision_names),
     (11, step_11_audit_entries_as_bytes),
     (12, step_12_catalog_indexed_values),
+    (13, step_13_catalog_values_packed),
 ]
 LATEST = STEPS[-1][0]
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 import random
 import re
 import time
@@ -61,7 +62,7 @@ class SiteCatalog(Persistent):
         self.docid_by_path = OLBTree()
         self.path_by_docid = LOBTree()
         self.text_digests = LOBTree()  # docid -> SHA-256 of the text last indexed
-        self.indexed_values = LOBTree()  # docid -> its values in VALUE_INDEXES, as last indexed
+        self.indexed_values = LOBTree()  # docid -> its values in VALUE_INDEXES as last indexed (pack_values)
 
     def docid_for(self, path, create=False):
         docid = self.docid_by_path.get(path)
@@ -149,8 +150,27 @@ def indexed_value(name, value):
 
 
 def values_of(record):
-    """The tuple ``indexed_values`` keeps for the flat record ``indexable`` made."""
+    """A document's values in VALUE_INDEXES, from the flat record ``indexable`` made."""
     return tuple(indexed_value(name, getattr(record, name)) for name in VALUE_INDEXES)
+
+
+def pack_values(values):
+    """What ``indexed_values`` keeps of ``values_of``'s tuple: one JSON string.
+
+    One string per document rather than a tuple of tuples: the bucket holding
+    it is rewritten by every change of a document near it, and its cost is the
+    number of Python objects pickled (a tuple pickled ~17 per document).
+    """
+    return json.dumps([list(v) if isinstance(v, tuple) else v for v in values],
+                      ensure_ascii=False, separators=(",", ":"))
+
+
+def kept_values(catalog, docid):
+    """The values ``indexed_values`` keeps for ``docid``, as ``values_of`` makes them, or None."""
+    packed = catalog.indexed_values.get(docid)
+    if packed is None:
+        return None
+    return tuple(tuple(v) if isinstance(v, list) else v for v in json.loads(packed))
 
 
 def text_digest(text):
@@ -172,8 +192,10 @@ def reindex(request, obj):
     digests = getattr(catalog, "text_digests", None)  # absent before evolve step 5
     digest = text_digest(record.text)
     kept = getattr(catalog, "indexed_values", None)  # absent before evolve step 12
-    old_values = kept.get(docid) if kept is not None else None
     new_values = values_of(record)
+    packed = pack_values(new_values)
+    unchanged = kept is not None and kept.get(docid) == packed
+    old_values = kept_values(catalog, docid) if kept is not None and not unchanged else None
     for name, index in catalog.indexes.items():
         if name == "text":
             if digests is None:
@@ -181,6 +203,8 @@ def reindex(request, obj):
             elif digests.get(docid) != digest:
                 index_text(catalog, docid, record.text)
             continue
+        if unchanged:
+            continue  # no value index changed (known from the one kept string)
         if old_values is not None and name in VALUE_INDEXES:
             position = VALUE_INDEXES.index(name)
             if old_values[position] == new_values[position]:
@@ -200,8 +224,8 @@ def reindex(request, obj):
         index.reindex_doc(docid, record)
     if digests is not None and digests.get(docid) != digest:
         digests[docid] = digest
-    if kept is not None and old_values != new_values:
-        kept[docid] = new_values
+    if kept is not None and not unchanged:
+        kept[docid] = packed
 
 
 def _move(index, docid, old, new):

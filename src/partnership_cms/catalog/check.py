@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from hypatia.text import widcode
 from hypatia.text.lexicon import _text2list
 
-from . import FIELD_INDEXES, KEYWORD_INDEXES, indexable, text_digest, values_of
+from . import FIELD_INDEXES, KEYWORD_INDEXES, indexable, pack_values, text_digest, values_of
 from .recent import recent_texts
 
 
@@ -92,10 +92,10 @@ def _check_kept_values(catalog, expected, differ):
     kept = getattr(catalog, "indexed_values", None)
     if kept is None:
         return
-    for docid, values in kept.items():
+    for docid, packed in kept.items():
         record = expected.get(docid)
-        if record is not None and values != values_of(record):
-            differ("indexed_values", docid, f"keeps {values!r}, the object has {values_of(record)!r}")
+        if record is not None and packed != pack_values(values_of(record)):
+            differ("indexed_values", docid, f"keeps {packed}, the object has {pack_values(values_of(record))}")
 
 
 def _check_paths(request, catalog, objects, differences, progress):
