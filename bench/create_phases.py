@@ -7,7 +7,9 @@ wrapping the functions that do them: the content service, its validation,
 the catalog's ``reindex`` (and the recent texts' ``index_text`` and
 ``move_into_index`` inside it), the audit ``record``, the engine's
 ``perform``, the ZODB commit and its storing of records, and the loading of
-records (counted by class: what was not in the connection's cache). The
+records (counted by class: what was not in the connection's cache), and the
+Python objects pickled (ZODB's ``persistent_id`` runs once for each: what
+a commit costs grows with them, more than with the bytes). The
 FileStorage's fsync is left out (it waits for the disk, which other
 processes share). Last it lists the records one create and one submit wrote.
 Usage::
@@ -69,6 +71,7 @@ def main(argv=None):
     import transaction._transaction
     import ZODB.Connection
     import ZODB.FileStorage.FileStorage
+    import ZODB.serialize
 
     sys.modules["ZODB.FileStorage.FileStorage"].fsync = None  # the disk is shared: see the doc
 
@@ -114,6 +117,14 @@ def main(argv=None):
                 loads[type(obj).__name__] += 1
 
         ZODB.Connection.Connection.setstate = counted_setstate
+        pickled = collections.Counter()
+        persistent_id = ZODB.serialize.ObjectWriter.persistent_id
+
+        def counted_persistent_id(self, obj):
+            pickled["objects"] += 1
+            return persistent_id(self, obj)
+
+        ZODB.serialize.ObjectWriter.persistent_id = counted_persistent_id
         # The view module imported the service before it was wrapped.
         from partnership_cms.api import views
         views.create_content = services.create_content
@@ -131,6 +142,7 @@ def main(argv=None):
                 request(n + i if label == "submit" else i)
             totals.clear()
             loads.clear()
+            pickled.clear()
             t0 = time.process_time()
             for i in range(n):
                 request(i if label == "submit" else 100 + i)
@@ -141,6 +153,7 @@ def main(argv=None):
                 print(f"  {name:<26} {seconds * per:6.3f} ms")
             print(f"  records loaded per request {sum(loads.values()) / n:.1f}: "
                   + ", ".join(f"{k} {v / n:.1f}" for k, v in loads.most_common(6)))
+            print(f"  objects pickled per request {pickled['objects'] / n:.0f}")
             print(f"the last '{label}' wrote")
             records_of_last_transaction(storage)
         app.registry._zodb_databases[""].close()

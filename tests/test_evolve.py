@@ -15,7 +15,7 @@ from conftest import PROJECT, Api, make_app, make_settings, write_ini
 from partnership_cms import cli, configure
 from partnership_cms.audit import verify_all
 from partnership_cms.audit.log import AuditEntry, StoredEntry, index_action, shard_of
-from partnership_cms.content.models import ContentFolder, Root
+from partnership_cms.content.models import ContentFolder, Frozen, Root
 from partnership_cms.evolve import (
     APP_KEY,
     LATEST,
@@ -24,6 +24,7 @@ from partnership_cms.evolve import (
     check_version,
     step_1_create_structure,
     step_13_catalog_values_packed,
+    step_14_small_maps_inside_their_object,
 )
 from partnership_cms.scripting import app_request
 
@@ -433,6 +434,54 @@ def test_step_13_packs_each_documents_kept_values_into_one_string(tmp_path, caps
             assert check_catalog(request) == []
             step_13_catalog_values_packed(request.root, None)  # idempotent
             assert check_catalog(request) == []
+    finally:
+        app.registry._zodb_databases[""].close()
+
+
+def test_step_14_keeps_local_roles_and_links_inside_their_object(tmp_path, capsys):
+    from persistent.list import PersistentList
+    from persistent.mapping import PersistentMapping
+
+    from partnership_cms.catalog.check import check_catalog
+
+    make_app(tmp_path).registry._zodb_databases[""].close()
+    with stored_root(tmp_path) as root:  # as step 13 left the objects: mappings of their own
+        obj = next(iter(root["proposals"].values()))
+        obj.local_roles = PersistentMapping(obj.local_roles)
+        obj.links = PersistentMapping({"agreement": ("/agreements/x",)})
+        obj.versions = PersistentList()
+        roles = dict(obj.local_roles)
+        root.evolve_version = 13
+    with stored_root(tmp_path) as root:
+        assert verify_all(root).as_dict()["valid"] is False  # the link was added behind its back
+        obj = next(iter(root["proposals"].values()))
+        obj.links = PersistentMapping()  # as it was recorded
+        assert verify_all(root).as_dict()["valid"] is True
+
+    assert run_cli(tmp_path, "evolve") == 0
+    assert f"Applied evolve steps {steps_from(14)}." in capsys.readouterr().out
+    with stored_root(tmp_path) as root:
+        obj = next(iter(root["proposals"].values()))
+        assert type(obj.local_roles) is Frozen and dict(obj.local_roles) == roles
+        assert type(obj.links) is Frozen and dict(obj.links) == {}
+        assert "versions" not in obj.__dict__ and obj.versions == ()  # no record for no versions
+        assert verify_all(root).as_dict()["valid"] is True  # the same state digests
+        with pytest.raises(TypeError):
+            obj.local_roles["someone"] = ("Reader",)  # replaced through the object, never changed
+        step_14_small_maps_inside_their_object(root, None)  # idempotent
+        assert dict(obj.local_roles) == roles
+    app = make_app_on_existing(tmp_path)
+    try:
+        with app_request(app.registry) as request:
+            assert check_catalog(request) == []
+            obj = next(iter(request.root["proposals"].values()))
+            obj.set_local_roles("reader", {"Reader"})
+            obj.set_link("agreement", ["/agreements/a"])
+        with app_request(app.registry) as request:  # replaced values reach the database
+            obj = next(iter(request.root["proposals"].values()))
+            assert obj.local_roles["reader"] == ("Reader",) and obj.links == {"agreement": ("/agreements/a",)}
+            obj.set_local_roles("reader", ())
+            assert "reader" not in obj.local_roles
     finally:
         app.registry._zodb_databases[""].close()
 

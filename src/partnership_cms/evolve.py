@@ -18,7 +18,7 @@ from .audit import AuditLog
 from .audit.log import TIME_SHARDS, AuditEntry, StoredEntry, entry_data, index_action, index_value, shard_of
 from .catalog import VALUE_INDEXES, SiteCatalog, indexable, indexed_value, pack_values, text_digest, text_index
 from .content import APP_KEY, DatabaseNotReady, app_root  # noqa: F401  (DatabaseNotReady: raised here too)
-from .content.models import ContentFolder, Root
+from .content.models import ContentFolder, Frozen, Root
 from .content.numbering import paragraph_name
 from .content.rename import references_to, rename_content
 from .schema import get_schemas
@@ -262,6 +262,28 @@ def step_13_catalog_values_packed(root, registry):
             values[docid] = pack_values(held)
 
 
+def step_14_small_maps_inside_their_object(root, registry):
+    """Each content object's local roles and links kept inside its own record
+    (``Frozen``) instead of two PersistentMappings of their own, and no empty list
+    of earlier versions: a case read with a cold cache (a register of 100,000) then
+    loads three records fewer. The values, and so the audit trail's state digests,
+    stay as they were. Idempotent."""
+    jar = root._p_jar
+    for done, path in enumerate(root.catalog.path_by_docid.values(), start=1):
+        obj = _find(root, path)
+        if obj is None:
+            continue
+        for name in ("local_roles", "links"):
+            held = getattr(obj, name, None)
+            if held is not None and not isinstance(held, Frozen):
+                setattr(obj, name, Frozen(held))
+        if "versions" in obj.__dict__ and not obj.versions:
+            del obj.versions  # the class's empty tuple
+        if jar is not None and done % MIGRATE_BATCH == 0:
+            jar.transaction_manager.savepoint(optimistic=True)
+            jar.cacheGC()
+
+
 STEPS = [
     (1, step_1_create_structure),
     (2, step_2_add_missing_folders),
@@ -276,6 +298,7 @@ STEPS = [
     (11, step_11_audit_entries_as_bytes),
     (12, step_12_catalog_indexed_values),
     (13, step_13_catalog_values_packed),
+    (14, step_14_small_maps_inside_their_object),
 ]
 LATEST = STEPS[-1][0]
 

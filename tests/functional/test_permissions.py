@@ -23,6 +23,7 @@ from pyramid.traversal import find_resource, resource_path
 from conftest import PROJECT, Api, make_app
 from partnership_cms.catalog import reindex
 from partnership_cms.content.attachments import remove_attachment
+from partnership_cms.content.models import Frozen
 from partnership_cms.content.services import create_content
 from partnership_cms.demo import DEMO_USERS
 from partnership_cms.schema import get_schemas
@@ -135,8 +136,7 @@ class Site:
             obj.state = state
             obj.data.clear()
             obj.data.update(data)
-            obj.links.clear()
-            obj.links.update(links)
+            obj.links = Frozen(links)
             reindex(request, obj)
 
     def transition(self, path, transition_id, login):

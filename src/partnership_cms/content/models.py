@@ -25,6 +25,24 @@ def utcnow():
     return datetime.datetime.now(datetime.UTC)
 
 
+class Frozen(dict):
+    """A small read-only mapping pickled inside its object's own record (a
+    PersistentMapping is a record of its own: one more load for every case read
+    with a cold cache). A change replaces it (``Content.set_local_roles``,
+    ``set_link``), which the object notices; changing it in place raises
+    instead of being silently lost at commit."""
+
+    def _refuse(self, *_args, **_kwargs):
+        raise TypeError("a Frozen mapping is replaced, not changed: use the object's setter")
+
+    __setitem__ = __delitem__ = __ior__ = _refuse
+    clear = pop = popitem = setdefault = update = _refuse
+
+    def __reduce__(self):
+        # Pickle as the constructor's argument: unpickling would otherwise set each item.
+        return (Frozen, (dict(self),))
+
+
 class Folder(Persistent):
     """A BTree-backed container; children know their name and parent."""
 
@@ -189,14 +207,16 @@ class Content(Persistent):
     # file id -> Attachment; set on the first upload (objects from before have none).
     files = None
     files_counter = 0
+    # Earlier versions (an agreement's), a PersistentList from the first one on:
+    # most documents have none and then keep no record for them.
+    versions = ()
 
     def __init__(self, type_name, data, state, creator):
         self.type_name = type_name
         self.data = PersistentMapping(data)
         self.state = state
-        self.local_roles = PersistentMapping()  # login -> tuple of role names
-        self.links = PersistentMapping()  # relation name -> tuple of paths
-        self.versions = PersistentList()  # earlier versions (agreements)
+        self.local_roles = Frozen()  # login -> tuple of role names
+        self.links = Frozen()  # relation name -> tuple of paths
         self.creator = creator
         self.created = self.modified = utcnow()
 
@@ -234,13 +254,31 @@ class Content(Persistent):
         """The searchable text of the uploaded files (the catalog adds it to the object's)."""
         return " ".join(a.text for a in self.attachments() if a.text)
 
+    def add_version(self, version):
+        """Keep ``version`` (a dict: number, data, what replaced it) as the newest earlier version."""
+        if not isinstance(self.versions, PersistentList):
+            self.versions = PersistentList()
+        self.versions.append(version)
+
     def add_local_role(self, login, role):
-        roles = set(self.local_roles.get(login, ()))
-        roles.add(role)
-        self.local_roles[login] = tuple(sorted(roles))
+        self.set_local_roles(login, {*self.local_roles.get(login, ()), role})
+
+    def set_local_roles(self, login, roles):
+        """``login`` holds exactly ``roles`` here (none: no entry)."""
+        local_roles = {name: held for name, held in self.local_roles.items() if name != login}
+        if roles:
+            local_roles[login] = tuple(sorted(roles))
+        self.local_roles = Frozen(local_roles)
 
     def add_link(self, relation, path):
-        self.links[relation] = tuple(self.links.get(relation, ())) + (path,)
+        self.set_link(relation, (*self.links.get(relation, ()), path))
+
+    def set_link(self, relation, paths):
+        """The ``relation`` leads to exactly ``paths`` (none: no entry)."""
+        links = {name: held for name, held in self.links.items() if name != relation}
+        if paths:
+            links[relation] = tuple(paths)
+        self.links = Frozen(links)
 
 
-__all__ = ["Attachment", "Content", "ContentFolder", "Folder", "Moved", "Root"]
+__all__ = ["Attachment", "Content", "ContentFolder", "Folder", "Frozen", "Moved", "Root"]

@@ -132,7 +132,7 @@ def _follow(request, obj, old, new):
             fields.append(name)
     for relation, paths in list(obj.links.items()):
         if old in paths:
-            obj.links[relation] = tuple(new if p == old else p for p in paths)
+            obj.set_link(relation, [new if p == old else p for p in paths])
             relations.append(relation)
     if fields or relations:
         notify(request, ContentChanged, obj, AuditAction.LINK,

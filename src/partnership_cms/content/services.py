@@ -201,11 +201,7 @@ def set_local_role(request, obj, login, role, granted):
         raise SharingRefused(_("Du kan inte ge dig själv en roll."))
     if not granted and role == "Owner" and login == obj.creator:
         raise SharingRefused(_("Den som skapade dokumentet är alltid dess ägare."))
-    roles = roles | {role} if granted else roles - {role}
-    if roles:
-        obj.local_roles[login] = tuple(sorted(roles))
-    else:
-        del obj.local_roles[login]
+    obj.set_local_roles(login, roles | {role} if granted else roles - {role})
     notify(request, ContentChanged, obj, AuditAction.LOCAL_ROLE_CHANGED,
            {"login": login, "role": role, "granted": granted})
     return True

@@ -116,8 +116,8 @@ def apply_amendment(amendment, request, transition, data):
     changes = amended_payload(agreement, amendment.data.get("changes", ()))
     check_edit(request, agreement, changes)
     version = agreement.data.get("version") or 1
-    agreement.versions.append({"version": version, "data": dict(agreement.data),
-                               "replaced_by": resource_path(amendment)})
+    agreement.add_version({"version": version, "data": dict(agreement.data),
+                           "replaced_by": resource_path(amendment)})
     changes["version"] = version + 1
     edit_content(request, agreement, changes, allow_system=True,
                  reason=f"Ändring {amendment.title} tillämpad")
