@@ -1,8 +1,10 @@
 """The start page: each role's worklist ("Mina uppgifter"), and the public
 start page for everybody else."""
 import webtest
+from pyramid.authorization import Everyone
 
 from conftest import within_ks_mandate
+from partnership_cms import catalog
 
 from .test_auth import login
 
@@ -98,3 +100,35 @@ def test_titles_are_escaped_on_the_start_page(app, api):
     assert "<script>" not in res.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in res.text
     assert worklist(res) == {"Att skicka till granskning": [XSS]}
+
+
+def searches_made(monkeypatch):
+    """The principals of every catalog search made from now on (the real search still runs)."""
+    made = []
+    search = catalog.search
+
+    def recorded(request, principals, **kwargs):
+        made.append(list(principals))
+        return search(request, principals, **kwargs)
+
+    monkeypatch.setattr(catalog, "search", recorded)
+    return made
+
+
+def test_a_logged_in_page_does_not_search_the_public_documents(app, api, seed_url, monkeypatch):
+    # TAL evaluates a define before its condition: the public block's search
+    # (a walk of the modified index as long as the public's share of the
+    # register is thin) once ran on every officer's page and was thrown away.
+    within_ks_mandate(api, seed_url)
+    api.transition(seed_url, "ks_adopt", "ks_chair", meeting_date="2026-10-01")  # something public
+    create_draft(api)
+    browser, _ = login(app, "officer")
+    made = searches_made(monkeypatch)
+    res = browser.get("/")
+    assert worklist(res) == {"Att skicka till granskning": ["Avtal om samverkan med KTH"]}
+    assert made and [Everyone] not in made
+    assert not res.html.select("#latest")
+    del made[:]
+    res = webtest.TestApp(app).get("/")
+    assert made == [[Everyone]]  # the public page: its one search, and no worklist
+    assert len(res.html.select("main tbody tr")) == 1
