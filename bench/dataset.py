@@ -189,7 +189,8 @@ class OurDatabase:
             f.write(SERVER_INI.format(
                 uri=self.storages.uri("app", client), port=port, threads=THREADS,
                 schemas=os.path.join(PROJECT, "schemas"),
-                workflows=os.path.join(PROJECT, "workflows"), bodies=BODIES))
+                workflows=os.path.join(PROJECT, "workflows"), bodies=BODIES,
+                write_lock=self.storages.write_lock()))
         return path
 
 
@@ -208,6 +209,7 @@ partnership_cms.bodies = {bodies}
 partnership_cms.demo = false
 partnership_cms.session_secret = bench-only-secret
 partnership_cms.token_hours = 12
+partnership_cms.write_lock = {write_lock}
 
 [server:main]
 use = egg:waitress#main

@@ -214,6 +214,11 @@ class BenchStorages:
         """What our app's database takes on disk."""
         return os.path.getsize(self.data_fs("app"))
 
+    def write_lock(self):
+        """The ``partnership_cms.write_lock`` the app's processes share, as production's .ini
+        sets it (none for FileStorage, which one process opens)."""
+        return ""
+
     def describe(self):
         return f"FileStorage in {self.folder}"
 
@@ -239,6 +244,9 @@ class ZeoStorages(BenchStorages):
     def uri(self, which, client="main", cache_size=20000):
         return engines.zeo_uri(self.zeo.port, self.zeo.blob_dir_of(which), storage=which,
                                connection_cache_size=cache_size)
+
+    def write_lock(self):
+        return f"file:{os.path.join(self.folder, 'write.lock')}"  # as production-zeo.ini
 
     def describe(self):
         return f"one ZEO server on port {self.zeo.port} (runzeo), storages app and bare"
@@ -272,6 +280,9 @@ class RelStorages(BenchStorages):
         cache = os.path.join(self.folder, f"blobcache-{which}-{client}")
         return engines.relstorage_uri(self.postgres.port, self.dbnames[which], cache,
                                       connection_cache_size=cache_size)
+
+    def write_lock(self):  # as production-relstorage.ini: an advisory lock in the app's database
+        return f"postgresql://postgres@{engines.HOST}:{self.postgres.port}/{self.dbnames['app']}"
 
     def app_bytes(self):
         with contextlib.closing(self.postgres.admin()) as conn, conn.cursor() as cursor:

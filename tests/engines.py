@@ -219,12 +219,35 @@ class ZeoServer:
             self.proc = None
 
 
+ZEO_CLIENT_CONF = """\
+%import ZEO
+<zodb>
+  cache-size {connection_cache_size}
+  <clientstorage>
+    server {host}:{port}
+    storage {storage}
+    cache-size 64MB
+    blob-dir {blob_dir}
+    shared-blob-dir {shared_blob_dir}
+    server-sync true
+  </clientstorage>
+</zodb>
+"""
+
+
 def zeo_uri(port, blob_dir, shared_blob_dir=True, storage="1", connection_cache_size=20000):
-    """ZEO's zodburi URI; with ``shared_blob_dir=True`` ``blob_dir`` is the server's
-    own blob folder (same machine or a shared mount), else this client's cache."""
-    return (f"zeo://{HOST}:{port}?storage={storage}&blob_dir={blob_dir}"
-            f"&shared_blob_dir={1 if shared_blob_dir else 0}"
-            f"&cache_size=64MB&connection_cache_size={connection_cache_size}")
+    """A ``zconfig://`` URI of a ZEO client as production-zeo.ini's (zeo-client.conf):
+    with ``server-sync``, which zodburi's ``zeo://`` cannot set, so that a process sees
+    what another committed before its transaction began. With ``shared_blob_dir=True``
+    ``blob_dir`` is the server's own blob folder, else this client's cache. The file is
+    written beside ``blob_dir``."""
+    path = os.path.join(os.path.dirname(os.path.abspath(blob_dir)),
+                        f"zeo-client-{storage}-{connection_cache_size}-{int(shared_blob_dir)}.conf")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(ZEO_CLIENT_CONF.format(host=HOST, port=port, storage=storage, blob_dir=blob_dir,
+                                       shared_blob_dir="true" if shared_blob_dir else "false",
+                                       connection_cache_size=connection_cache_size))
+    return f"zconfig://{path}"
 
 
 # -- one storage for a test ---------------------------------------------------------------
@@ -248,6 +271,13 @@ class Engine:
             return zeo_uri(self.zeo.port, self.zeo.blob_dir, shared_blob_dir=True)
         cache = os.path.join(self.folder, f"blobcache-{client}")
         return relstorage_uri(self.postgres.port, self.dbname, cache)
+
+    def write_lock(self):
+        """The ``partnership_cms.write_lock`` its processes share: a file beside the ZEO
+        server (one host), an advisory lock in the database (RelStorage)."""
+        if self.name == "zeo":
+            return f"file:{os.path.join(self.folder, 'write.lock')}"
+        return f"postgresql://postgres@{HOST}:{self.postgres.port}/{self.dbname}"
 
     def stop(self):
         if self.zeo is not None:

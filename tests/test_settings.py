@@ -7,6 +7,7 @@ import webtest
 
 from conftest import PROJECT, make_app, make_settings
 from partnership_cms.settings import AppSettings, read_settings
+from partnership_cms.write_queue import shared_lock
 
 
 def test_the_defaults_when_nothing_is_set():
@@ -66,7 +67,7 @@ def test_the_app_carries_the_settings_and_api_tokens_use_them(tmp_path):
         app.registry._zodb_databases[""].close()
 
 
-@pytest.mark.parametrize("ini,storage", [("production-zeo.ini", "ClientStorage"),
+@pytest.mark.parametrize("ini,storage", [("production-zeo.ini", "ClientStorageConfig"),
                                          ("production-relstorage.ini", "RelStorageFactory")])
 def test_the_shipped_engine_ini_files_name_their_storage(ini, storage):
     """The URI (and relstorage.conf) parse with every parameter known, without connecting;
@@ -78,8 +79,13 @@ def test_the_shipped_engine_ini_files_name_their_storage(ini, storage):
     path = os.path.join(PROJECT, ini)
     factory, dbkw = zodburi.resolve_uri(get_appsettings(path)["zodbconn.uri"])
     assert (dbkw["cache_size"], dbkw["pool_size"]) == (20000, 7)
-    # A zconfig:// file gives its section's opener; a zeo:// URI a closure that makes a ClientStorage.
+    # A zconfig:// file gives its section's opener (zeo-client.conf, relstorage.conf).
     owner = getattr(factory, "__self__", None)
     assert storage == (type(owner).__name__ if owner is not None else factory.__code__.co_names[0])
+    if storage == "ClientStorageConfig":
+        assert owner.config.server_sync is True  # each process sees what the others committed
+    # The processes share a write lock: a file on ZEO's host, an advisory lock in PostgreSQL.
+    lock = shared_lock(get_appsettings(path)["partnership_cms.write_lock"])
+    assert type(lock).__name__ == {"ClientStorageConfig": "FileLock", "RelStorageFactory": "PostgresLock"}[storage]
     loader = plaster.get_loader(path, protocols=["wsgi"])
     assert loader.get_settings("server:main", {"http_port": "6544"})["listen"] == "127.0.0.1:6544"

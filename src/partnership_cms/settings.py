@@ -67,6 +67,9 @@ class AppSettings:
     # One process's writes take turns (write_queue.py); off only to test what
     # several processes meet.
     write_queue: bool = setting(True, asbool)
+    # Several processes on one storage take the turns together (write_queue.py):
+    # "file:/path/to/lock" (one host) or a PostgreSQL URI (any host); empty: per process.
+    write_lock: str = setting("", asstr)
     # The absolute lifetime of a browser session (security/sessions.py); the idle one is above.
     session_max_seconds: int = setting(12 * 3600, asint)
     # `partnership-cms pack` keeps the object revisions of this many days (undo and forensics).

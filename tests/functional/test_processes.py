@@ -5,9 +5,11 @@ the other's only in its port, as production-zeo.ini and
 production-relstorage.ini run them. Client threads create cases and
 move them on through both processes at once for a few seconds, while another
 thread contests transitions: the same case submitted through both processes
-at the same moment. Each process queues its own writes (``write_queue.py``),
-but the two queues know nothing of each other: their transactions conflict
-on the shared counters and index buckets, and pyramid_retry re-runs the loser.
+at the same moment. Each process queues its own writes (``write_queue.py``);
+without a shared write lock the two queues know nothing of each other, their
+transactions conflict on the shared counters and index buckets, and
+pyramid_retry re-runs the loser. With one (``partnership_cms.write_lock``: a
+file on ZEO's host, a PostgreSQL advisory lock for RelStorage) they take turns.
 
 Then: every acknowledged write is there, case numbers and § numbers are
 unique and gapless, each contested transition had exactly one winner, every
@@ -52,14 +54,27 @@ def contest(servers, tokens, rounds, results, stop):
 
 
 def test_two_processes_on_one_storage(engine, tmp_path, capsys):
+    servers = run_two_processes(engine, tmp_path, capsys)
+    # The processes did collide, and pyramid_retry re-ran the losers.
+    retries = sum(server.log().count("conflict: retrying") for server in servers)
+    assert retries > 0, "the two processes never conflicted: the test tested nothing"
+
+
+def test_two_processes_taking_turns_through_a_shared_write_lock(engine, tmp_path, capsys):
+    run_two_processes(engine, tmp_path, capsys, write_lock=engine.write_lock())
+
+
+def run_two_processes(engine, tmp_path, capsys, write_lock=""):
+    """Load two processes on ``engine`` and check everything they acknowledged; returns the servers."""
     app = make_app(tmp_path, **{"zodbconn.uri": engine.uri("init")})  # demo users and the seed case
     close_app(app)
 
     # One host: the two processes share its blob cache (RelStorage) or the server's folder (ZEO).
     # retry.attempts as in production-zeo.ini and production-relstorage.ini: the two
     # processes' writes conflict, and on a loaded machine three attempts can all lose.
-    servers = [Served(tmp_path, f"server{n}", **{"zodbconn.uri": engine.uri("host"), "retry.attempts": "5"})
-               for n in range(2)]
+    settings = {"zodbconn.uri": engine.uri("host"), "retry.attempts": "5",
+                "partnership_cms.write_lock": write_lock}
+    servers = [Served(tmp_path, f"server{n}", **settings) for n in range(2)]
     try:
         for server in servers:
             server.start()
@@ -91,10 +106,6 @@ def test_two_processes_on_one_storage(engine, tmp_path, capsys):
             status, history = call(servers[1].port, "GET", f"{path}/@history", token=tokens[1]["officer"])
             assert [entry["action"] for entry in history].count("submit") == 1
 
-        # The processes did collide, and pyramid_retry re-ran the losers.
-        retries = sum(server.log().count("conflict: retrying") for server in servers)
-        assert retries > 0, "the two processes never conflicted: the test tested nothing"
-
         # Every acknowledged write, gapless numbers, audit entries, a verifying trail: seen
         # through either process.
         for n, server in enumerate(servers):
@@ -107,3 +118,4 @@ def test_two_processes_on_one_storage(engine, tmp_path, capsys):
     ini = write_ini(tmp_path, "command.ini", **{"zodbconn.uri": engine.uri("command")})
     assert cli.main(["audit-verify", ini]) == 0, capsys.readouterr().err
     assert cli.main(["check-catalog", ini]) == 0, capsys.readouterr().out
+    return servers
