@@ -11,7 +11,7 @@ import transaction
 import ZODB
 
 import partnership_cms
-from conftest import PROJECT, Api, make_app, make_settings, write_ini
+from conftest import PROJECT, Api, close_app, make_app, make_settings, write_ini
 from partnership_cms import cli, configure
 from partnership_cms.audit import verify_all
 from partnership_cms.audit.log import AuditEntry, StoredEntry, index_action, shard_of
@@ -25,6 +25,7 @@ from partnership_cms.evolve import (
     step_1_create_structure,
     step_13_catalog_values_packed,
     step_14_small_maps_inside_their_object,
+    step_15_paragraph_counters_cover_every_decision,
 )
 from partnership_cms.scripting import app_request
 
@@ -484,6 +485,48 @@ def test_step_14_keeps_local_roles_and_links_inside_their_object(tmp_path, capsy
             assert "reader" not in obj.local_roles
     finally:
         app.registry._zodb_databases[""].close()
+
+
+def register_decision(api, body="KS", meeting_date="2026-09-01"):
+    """A decision a clerk registers by hand; returns its §."""
+    res = api.post("/decisions", {"title": "Val av justerare", "body": body, "meeting_date": meeting_date},
+                   user="clerk", status=201)
+    return api.get(res.json["@id"].replace("http://localhost", ""), user="clerk").json["paragraph"]
+
+
+def test_step_15_raises_each_paragraph_counter_to_the_highest_paragraph_held(tmp_path, capsys):
+    app = make_app(tmp_path)
+    try:
+        api = Api(app)
+        assert [register_decision(api) for _ in range(3)] == [1, 2, 3]
+        assert register_decision(api, body="KF") == 1
+        assert register_decision(api, meeting_date="2025-05-02") == 1
+    finally:
+        close_app(app)
+    with stored_root(tmp_path) as root:  # as decisions imported before the fix left the counters
+        counters = root.counters
+        counters[("§KS", 2026)].value = 1  # KS § 2 and § 3 of 2026 lie above their counter
+        del counters[("§KF", 2026)]  # KF § 1 has no counter at all
+        counters[("§KS", 2025)].value = 5  # above every § held (numbers skipped): kept
+        root.evolve_version = 14
+
+    assert run_cli(tmp_path, "evolve") == 0
+    assert f"Applied evolve steps {steps_from(15)}." in capsys.readouterr().out
+    with stored_root(tmp_path) as root:
+        values = {key: counter.value for key, counter in root.counters.items() if key[0].startswith("§")}
+        assert values == {("§KS", 2026): 3, ("§KF", 2026): 1, ("§KS", 2025): 5}
+    app = make_app_on_existing(tmp_path)
+    try:
+        with app_request(app.registry) as request:
+            step_15_paragraph_counters_cover_every_decision(request.root, app.registry)  # idempotent
+            assert request.root.counters[("§KS", 2026)].value == 3
+        api = Api(app)
+        # The next § of each series follows every one held, through the real service.
+        assert register_decision(api) == 4
+        assert register_decision(api, body="KF") == 2
+        assert register_decision(api, meeting_date="2025-05-02") == 6
+    finally:
+        close_app(app)
 
 
 def before_entry(entries, chain, seq):

@@ -78,6 +78,18 @@ class StateChanged(ContentEvent):
     """An object moved to another workflow state (a transition, or filed in a state by the importer)."""
 
 
+@dataclass(frozen=True)
+class ShownContentChanged:
+    """What ``obj`` shows its readers changed, though ``obj`` did not: a case on a
+    meeting's agenda was marked confidential, or the mark lifted, so the meeting
+    shows the item differently. The catalog reindexes ``obj`` in the same
+    transaction; the audit trail records nothing (it is no change of ``obj``, and
+    the change that caused it has its own entry). Not a ``ContentEvent`` for that reason."""
+
+    request: Any
+    obj: Any
+
+
 def notify(request, event_class, obj, action, details=None):
     """Announce a change of ``obj`` to the subscribers (catalog, audit)."""
     request.registry.notify(event_class(request, obj, action, details or {}))

@@ -19,7 +19,7 @@ from .audit.log import TIME_SHARDS, AuditEntry, StoredEntry, entry_data, index_a
 from .catalog import VALUE_INDEXES, SiteCatalog, indexable, indexed_value, pack_values, text_digest, text_index
 from .content import APP_KEY, DatabaseNotReady, app_root  # noqa: F401  (DatabaseNotReady: raised here too)
 from .content.models import ContentFolder, Frozen, Root
-from .content.numbering import paragraph_name
+from .content.numbering import paragraph_name, paragraph_series, raise_number
 from .content.rename import references_to, rename_content
 from .schema import get_schemas
 from .security.policy import IDENTITY_KEY
@@ -284,6 +284,28 @@ def step_14_small_maps_inside_their_object(root, registry):
             jar.cacheGC()
 
 
+def step_15_paragraph_counters_cover_every_decision(root, registry):
+    """Each § series' counter (body and year) at least the highest § a decision
+    of that series holds. Decisions imported before an imported § raised the
+    counter (``numbering.raise_number``) may hold numbers above it, and the
+    next § taken would then repeat one of them. A counter is only raised, never
+    lowered: the numbers above every § held were handed out or skipped (the
+    paper protocols' numbers), and a § is never given twice. Idempotent."""
+    highest = {}
+    for schema in get_schemas(registry).values():
+        numbering = schema.presentation.numbering
+        if numbering.kind != "paragraph" or schema.container not in root:
+            continue
+        for obj in root[schema.container].values():
+            body, day = obj.data.get(numbering.per), obj.data.get(numbering.year_from)
+            number = obj.data.get(numbering.field)
+            if body and day is not None and number is not None:
+                key = (paragraph_series(body), day.year)
+                highest[key] = max(highest.get(key, 0), number)
+    for (series, year), number in highest.items():
+        raise_number(root, series, year, number)
+
+
 STEPS = [
     (1, step_1_create_structure),
     (2, step_2_add_missing_folders),
@@ -299,6 +321,7 @@ STEPS = [
     (12, step_12_catalog_indexed_values),
     (13, step_13_catalog_values_packed),
     (14, step_14_small_maps_inside_their_object),
+    (15, step_15_paragraph_counters_cover_every_decision),
 ]
 LATEST = STEPS[-1][0]
 

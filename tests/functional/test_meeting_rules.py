@@ -12,6 +12,7 @@ import pytest
 from pyramid.traversal import find_resource
 
 from conftest import Api, browse, close_app
+from partnership_cms.catalog import text_query_ids
 from partnership_cms.content.services import edit_content
 from partnership_cms.scripting import act_as, app_request
 
@@ -133,6 +134,41 @@ def test_a_case_marked_after_it_was_placed_is_hidden_too(api, seed_url):
     assert api.get(url + "/@meeting", user="officer").json["items"][0]["title"] == PLACEHOLDER
     assert api.get(url, user="officer").json["agenda"][0]["title"] == PLACEHOLDER
     assert api.get(url + "/@meeting", user="ks_member").json["items"][0]["title"] != PLACEHOLDER
+
+
+def set_case_confidential(api, url, confidential):
+    with app_request(api.app.registry) as request:
+        act_as(request, None)
+        edit_content(request, find_resource(request.root, url), {"confidential": confidential})
+
+
+def test_a_case_marked_after_it_was_placed_leaves_the_meetings_search_text(api, seed_url):
+    url = new_meeting(api, "KS")
+    act(api, url, "add_item", "clerk", proposal=seed_url)
+    api.transition(url, "convene", "clerk")
+    word = max(api.get(seed_url, user="clerk").json["title"].split(), key=len)
+    entries = len(trail(api, url))
+
+    def found(user):
+        items = api.get("/@search", user=user, SearchableText=word, portal_type="Meeting").json["items"]
+        return [local(i["@id"]) for i in items]
+
+    def indexed():
+        """Whether the meeting's text in the catalog holds the word (for no one in particular)."""
+        with app_request(api.app.registry) as request:
+            catalog = request.root.catalog
+            return catalog.docid_by_path[url] in text_query_ids(catalog, word)
+
+    assert found("officer") == [url] and indexed()
+    mark_case_confidential(api, seed_url)
+    # The meeting itself did not change, yet its text follows in the same transaction.
+    assert found("officer") == [] and found("kf_member") == [] and not indexed()
+    assert api.get(url + "/@meeting", user="officer").json["items"][0]["title"] == PLACEHOLDER
+    # Lifting the case's mark shows the item again, in the search too.
+    set_case_confidential(api, seed_url, False)
+    assert found("officer") == [url] and indexed()
+    assert len(trail(api, url)) == entries  # nothing was recorded on the meeting's chain
+    assert api.get("/@audit/verify", user="auditor").json["valid"] is True
 
 
 def test_the_treatment_of_a_confidential_item_is_hidden_and_the_mark_ends_with_the_meeting(api, seed_url):

@@ -31,7 +31,8 @@ from hypatia.text.lexicon import Lexicon, Splitter
 from persistent import Persistent
 from pyramid.traversal import find_resource, resource_path
 
-from ..events import ContentEvent, ContentRenamed
+from ..events import ContentEvent, ContentRenamed, ShownContentChanged
+from ..interfaces import IConfidentialEntries
 from ..schema import get_schemas
 from ..security.policy import view_principals
 from .recent import index_text, recent_matches
@@ -93,8 +94,14 @@ def new_docid():
     return (time.time_ns() // 1_000_000) << 20 | random.getrandbits(20)
 
 
-def _text_of(obj):
+def _marked_confidential(root, obj, entry):
+    """An entry is confidential when it says so (without an ``IConfidentialEntries``)."""
+    return bool(entry.get("confidential"))
+
+
+def _text_of(request, obj):
     parts = [obj.data.get("dnr", "")]
+    confidential = request.registry.queryUtility(IConfidentialEntries, default=_marked_confidential)
     for value in obj.data.values():
         if isinstance(value, str):
             parts.append(value)
@@ -102,9 +109,10 @@ def _text_of(obj):
             for item in value:
                 if isinstance(item, str):
                     parts.append(item)
-                elif isinstance(item, dict) and not item.get("confidential"):
-                    # A confidential entry (a meeting's secret agenda item) stays out of the
-                    # text: the meeting's allowed principals are wider than its readers.
+                elif isinstance(item, dict) and not confidential(request.root, obj, item):
+                    # A confidential entry (a meeting's secret agenda item, or one whose
+                    # case is marked confidential) stays out of the text: the meeting's
+                    # allowed principals are wider than its readers.
                     parts.extend(v for v in item.values() if isinstance(v, str))
     # The text of uploaded files (a PDF's), extracted once at upload (content/attachments.py).
     attachment_text = getattr(obj, "attachment_text", None)
@@ -138,7 +146,7 @@ def indexable(request, obj):
         # which split buckets and made unrelated transactions conflict.
         modified=obj.modified.isoformat(timespec="minutes"),
         title_sort=(obj.title or "").lower(),
-        text=_text_of(obj),
+        text=_text_of(request, obj),
         allowed=sorted(view_principals(request.registry, obj)),
         local_roles=[f"{login}:{role}" for login, roles in obj.local_roles.items() for role in roles],
     )
@@ -304,6 +312,11 @@ def paths_with_case_number(catalog, dnr):
     """Paths of every object indexed under case number ``dnr``, with no
     permission filter (the auditor's trail, who may read everything)."""
     return sorted(catalog.path_by_docid[docid] for docid in _docids(catalog.indexes["dnr"], dnr))
+
+
+def paths_of_type(catalog, type_name):
+    """Paths of every object indexed as ``type_name``, with no permission filter."""
+    return [catalog.path_by_docid[docid] for docid in _docids(catalog.indexes["type"], type_name)]
 
 
 def case_number_key(dnr):
@@ -527,5 +540,12 @@ def on_content_event(event):
     reindex(event.request, event.obj)
 
 
+def on_shown_content_changed(event):
+    """Reindex an object whose text or readers changed with another object (a meeting
+    whose agenda's case was marked confidential), in the same transaction."""
+    reindex(event.request, event.obj)
+
+
 def includeme(config):
     config.add_subscriber(on_content_event, ContentEvent)
+    config.add_subscriber(on_shown_content_changed, ShownContentChanged)

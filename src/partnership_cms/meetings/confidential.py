@@ -12,7 +12,9 @@ and substitutes, the clerks and the administrators; everybody else gets the
 item's number and § with "Sekretessbelagt ärende" (and ``hidden: true``). Every reader of the
 agenda (``summary``, the object's JSON, the document page) goes through
 ``readable_agenda``; the catalog leaves confidential items out of the
-meeting's full text (``catalog._text_of``).
+meeting's full text (``catalog._text_of``, asking ``meetings.confidential_entry``),
+and a case's mark changed reindexes the meetings listing it
+(``meetings.follow_case_confidentiality``), in the same transaction.
 
 The case document keeps its own ACL (its workflow state's map, never public
 while marked confidential): it is read only by those who prepare it and the
