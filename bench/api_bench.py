@@ -82,6 +82,7 @@ import threading
 import time
 
 import anslag_bench
+import harness  # its WRITES_TO_ONE: --writes-to-one
 import vote_bench
 from dataset import OurDatabase, proposal_payload
 from harness import (
@@ -509,6 +510,9 @@ def parse_args(argv):
                         help="the engine of our app and of the bare app (default file)")
     parser.add_argument("--processes", default="1",
                         help="server processes on the same storage, e.g. 1,2 (default 1)")
+    parser.add_argument("--writes-to-one", action="store_true",
+                        help="with several processes, send every write to the first one (a proxy "
+                             "routing unsafe methods to one writer); reads stay round robin")
     args = parser.parse_args(argv)
     if args.votes_only and args.no_votes:
         parser.error("--votes-only and --no-votes exclude each other")
@@ -557,9 +561,12 @@ def main(argv=None):
     print(f"partnership-cms API benchmark, {datetime.datetime.now():%Y-%m-%d %H:%M}, "
           f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}, folder {folder}; "
           f"load average {load()} at the start")
+    harness.WRITES_TO_ONE = args.writes_to_one
+    routing = ("reads round robin over the processes, every write to the first one"
+               if args.writes_to_one else "requests round robin over the processes")
     print(f"server: waitress {THREADS} threads per process in separate processes; client: "
-          f"{THREADS} threads per server process, keep-alive, requests round robin over the "
-          f"processes; {args.seconds:g} s per scenario", flush=True)
+          f"{THREADS} threads per server process, keep-alive, {routing}; "
+          f"{args.seconds:g} s per scenario", flush=True)
     print("The bare app runs right before each round, on the same storage with the same number "
           "of processes, so that each ratio compares figures taken minutes apart (other "
           "processes on the machine change the load).", flush=True)

@@ -402,6 +402,12 @@ def scenario(server, name, *args, **kwargs):
     return r
 
 
+# api_bench --writes-to-one: every POST goes to the first process (a proxy that sends
+# unsafe methods to one writer, docs/operations.md); reads stay round robin.
+WRITES_TO_ONE = False
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
 def run_load(name, port, make_request, *, seconds, max_requests=None, threads=THREADS,
              ok=(200, 201), on_response=None):
     """Drive ``threads`` keep-alive clients until ``seconds`` pass, ``max_requests``
@@ -409,7 +415,8 @@ def run_load(name, port, make_request, *, seconds, max_requests=None, threads=TH
 
     ``make_request(i, rng)`` returns (method, path, body_bytes_or_None, headers).
     ``port`` may be a list: request ``i`` then goes to ``port[i % len(port)]``
-    (round robin), each client thread keeping one connection to each.
+    (round robin; with WRITES_TO_ONE, a write to the first), each client thread
+    keeping one connection to each.
     """
     ports = port if isinstance(port, list) else [port]
     lock = threading.Lock()
@@ -437,7 +444,7 @@ def run_load(name, port, make_request, *, seconds, max_requests=None, threads=TH
                 if req is None:
                     break
                 method, path, body, headers = req
-                which = i % len(ports)
+                which = 0 if WRITES_TO_ONE and method in UNSAFE_METHODS else i % len(ports)
                 conn = conns[which]
                 t0 = time.perf_counter()
                 try:
