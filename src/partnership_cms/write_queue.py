@@ -63,6 +63,11 @@ class FileLock:
     def __exit__(self, *_exc):
         fcntl.flock(self.file, fcntl.LOCK_UN)
 
+    def close(self):
+        if self.file is not None:
+            self.file.close()
+            self.file = None
+
 
 class PostgresLock:
     """A PostgreSQL advisory lock, for processes on any host. One connection per
@@ -84,7 +89,7 @@ class PostgresLock:
                 self.held = True
                 return
             except psycopg2.Error as error:
-                self._close()
+                self.close()
                 if attempt == 2:
                     log.warning("write lock not taken (%s); the write goes on without it", error)
 
@@ -96,13 +101,14 @@ class PostgresLock:
             with self.connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", (ADVISORY_KEY,))
         except psycopg2.Error:
-            self._close()  # the lock went with its connection
+            self.close()  # the lock went with its connection
 
-    def _close(self):
+    def close(self):
         if self.connection is not None:
             with contextlib.suppress(psycopg2.Error):
                 self.connection.close()
         self.connection = None
+
 
 
 def shared_lock(setting):

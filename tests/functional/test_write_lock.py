@@ -35,9 +35,14 @@ def overlapping(lock_a, lock_b, rounds=20):
 
 def test_two_holders_of_one_file_lock_take_turns(tmp_path):
     path = str(tmp_path / "write.lock")
-    assert overlapping(FileLock(path), FileLock(path)) == 0
-    # Two different files are two locks: their holders do meet (the test can fail).
-    assert overlapping(FileLock(path), FileLock(str(tmp_path / "other.lock"))) > 0
+    a, b, other = FileLock(path), FileLock(path), FileLock(str(tmp_path / "other.lock"))
+    try:
+        assert overlapping(a, b) == 0
+        # Two different files are two locks: their holders do meet (the test can fail).
+        assert overlapping(a, other) > 0
+    finally:
+        for lock in (a, b, other):
+            lock.close()
 
 
 def test_two_holders_of_one_advisory_lock_take_turns(postgres):
@@ -53,8 +58,8 @@ def test_two_holders_of_one_advisory_lock_take_turns(postgres):
         a.connection.close()
         with a:
             assert a.held
-        a._close()
-        b._close()
+        a.close()
+        b.close()
     finally:
         postgres.drop_database(dbname)
 
