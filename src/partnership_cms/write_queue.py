@@ -40,6 +40,10 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 LOGIN_VIEWS = frozenset({"@login", "login"})
 # The advisory lock's key: any number, the same in every process of one database.
 ADVISORY_KEY = 0x70636D73  # "pcms"
+# An unreachable database, or a holder that hangs, costs a write this long before
+# it goes on without the lock (then as without one: ZODB's conflicts still order it).
+CONNECT_SECONDS = 5
+WAIT_SECONDS = 30
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +77,9 @@ class PostgresLock:
     """A PostgreSQL advisory lock, for processes on any host. One connection per
     process, used by one thread at a time (under the process's own lock)."""
 
-    def __init__(self, dsn):
+    def __init__(self, dsn, wait_seconds=WAIT_SECONDS):
         self.dsn = dsn
+        self.wait_seconds = wait_seconds
         self.connection = None
         self.held = False
 
@@ -82,8 +87,11 @@ class PostgresLock:
         for attempt in (1, 2):  # a connection that went away is made again once
             try:
                 if self.connection is None:
-                    self.connection = psycopg2.connect(self.dsn)
+                    self.connection = psycopg2.connect(self.dsn, connect_timeout=CONNECT_SECONDS)
                     self.connection.autocommit = True
+                    with self.connection.cursor() as cursor:
+                        # A holder that hangs holds up the others this long at most.
+                        cursor.execute("SET lock_timeout = %s", (f"{self.wait_seconds}s",))
                 with self.connection.cursor() as cursor:
                     cursor.execute("SELECT pg_advisory_lock(%s)", (ADVISORY_KEY,))
                 self.held = True

@@ -45,7 +45,7 @@ def test_two_holders_of_one_file_lock_take_turns(tmp_path):
             lock.close()
 
 
-def test_two_holders_of_one_advisory_lock_take_turns(postgres):
+def test_two_holders_of_one_advisory_lock_take_turns(postgres, caplog):
     if postgres.port is None:
         pytest.skip(postgres.reason)
     dbname = postgres.create_database()
@@ -60,6 +60,13 @@ def test_two_holders_of_one_advisory_lock_take_turns(postgres):
             assert a.held
         a.close()
         b.close()
+        # A holder that hangs holds the others up for the wait at most; then they go on.
+        held, waiting = PostgresLock(dsn), PostgresLock(dsn, wait_seconds=1)
+        with held, waiting:
+            assert not waiting.held and held.held
+        assert "lock timeout" in caplog.text  # it waited for the holder, then went on
+        held.close()
+        waiting.close()
     finally:
         postgres.drop_database(dbname)
 
