@@ -24,7 +24,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from dataset import OurDatabase, proposal_payload  # noqa: E402  (bench/ on the path first)
+from dataset import OurDatabase, count_loads, proposal_payload  # noqa: E402  (bench/ on the path first)
 
 SEARCH_STATES = ("draft", "review", "ks", "kf")
 
@@ -74,8 +74,7 @@ def main(argv=None):
     parser.add_argument("--keep", help="folder of built databases, one per size, reused")
     args = parser.parse_args(argv)
 
-    import ZODB.Connection
-    import ZODB.FileStorage.FileStorage
+    import ZODB.FileStorage.FileStorage  # noqa: F401  (the module, named in sys.modules below)
 
     sys.modules["ZODB.FileStorage.FileStorage"].fsync = None  # the disk is shared
 
@@ -88,14 +87,7 @@ def main(argv=None):
         html = {"Authorization": headers["Authorization"], "Accept": "text/html"}
         director_html = {"Authorization": "Bearer " + director, "Accept": "text/html"}
         storage = app.registry._zodb_databases[""].storage
-        loads = collections.Counter()
-        setstate = ZODB.Connection.Connection.setstate
-
-        def counted_setstate(self, obj):
-            loads[type(obj).__name__] += 1
-            return setstate(self, obj)
-
-        ZODB.Connection.Connection.setstate = counted_setstate
+        counts = count_loads()
         names = db.names
         drafts = list(db.drafts)
         rng = random.Random(1)
@@ -114,12 +106,12 @@ def main(argv=None):
         for label, request in reads.items():
             for i in range(10):
                 request(i)
-            loads.clear()
+            counts.clear()
             t0 = time.process_time()
             for i in range(n):
                 request(i)
             print(f"  {label:<24} {(time.process_time() - t0) * 1000 / n:7.2f} ms"
-                  f"   loaded {sum(loads.values()) / n:5.1f}")
+                  f"   loaded {counts.loaded_per(n):5.1f}")
 
         def submit(i):
             client.post_json(f"/proposals/{drafts[i]}/@workflow/submit", {}, headers=headers)
@@ -133,7 +125,7 @@ def main(argv=None):
         for label, request, offset in (("submit", submit, 0), ("create", create, 0)):
             for i in range(10):
                 request(n + i)
-            loads.clear()
+            counts.clear()
             written = 0
             t0 = time.process_time()
             for i in range(offset, offset + n):
@@ -143,8 +135,8 @@ def main(argv=None):
                 if tid != before:
                     written += sum(1 for _ in next(iter(storage.iterator(tid, tid))))
             print(f"  {label:<24} {(time.process_time() - t0) * 1000 / n:7.2f} ms"
-                  f"   loaded {sum(loads.values()) / n:5.1f}   written {written / n:5.1f}"
-                  f"   ({', '.join(f'{k} {v / n:.1f}' for k, v in loads.most_common(4))})")
+                  f"   loaded {counts.loaded_per(n):5.1f}   written {written / n:5.1f}"
+                  f"   ({counts.classes_per(n, most=4)})")
         app.registry._zodb_databases[""].close()
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -7,7 +7,6 @@ collection over the loader's objects can fall into any batch).
     .venv/bin/python bench/cold_loads.py [--proposals 30000] [--requests 300]
 """
 import argparse
-import collections
 import gc
 import os
 import random
@@ -16,12 +15,11 @@ import sys
 import tempfile
 import time
 
-import ZODB.Connection
-import ZODB.FileStorage.FileStorage
+import ZODB.FileStorage.FileStorage  # noqa: F401  (the module, named in sys.modules below)
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from dataset import OurDatabase  # noqa: E402  (bench/ on the path first)
+from dataset import OurDatabase, count_loads  # noqa: E402  (bench/ on the path first)
 
 
 def main(argv=None):
@@ -39,12 +37,7 @@ def main(argv=None):
         drafts = list(db.drafts)
         random.Random(2).shuffle(drafts)
         app, client, headers = db.in_process("officer")
-        loads, collecting = collections.Counter(), {"seconds": 0.0, "start": 0.0}
-        setstate = ZODB.Connection.Connection.setstate
-
-        def counted_setstate(self, obj):
-            loads[type(obj).__name__] += 1
-            return setstate(self, obj)
+        counts, collecting = count_loads(), {"seconds": 0.0, "start": 0.0}
 
         def gc_time(phase, _info):
             if phase == "start":
@@ -52,7 +45,6 @@ def main(argv=None):
             else:
                 collecting["seconds"] += time.process_time() - collecting["start"]
 
-        ZODB.Connection.Connection.setstate = counted_setstate
         gc.callbacks.append(gc_time)
         json_headers = dict(headers, Accept="application/json")
         html_headers = dict(headers, Accept="text/html")
@@ -66,16 +58,15 @@ def main(argv=None):
         print(f"{n} requests each on cases not read before, {args.proposals} proposals, in process:")
         for label, request in requests:
             batch, drafts = drafts[:n], drafts[n:]
-            loads.clear()
+            counts.clear()
             collecting["seconds"] = 0.0
             t0 = time.process_time()
             for name in batch:
                 request(name)
             per = 1000 / n
             cpu = (time.process_time() - t0) * per
-            print(f"  {label:14s} {sum(loads.values()) / n:5.1f} records loaded, CPU {cpu:.2f} ms "
-                  f"(of it garbage collection {collecting['seconds'] * per:.2f} ms): "
-                  + ", ".join(f"{k} {v / n:.1f}" for k, v in loads.most_common(8)))
+            print(f"  {label:14s} {counts.loaded_per(n):5.1f} records loaded, CPU {cpu:.2f} ms "
+                  f"(of it garbage collection {collecting['seconds'] * per:.2f} ms): {counts.classes_per(n)}")
         app.registry._zodb_databases[""].close()
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -30,7 +30,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from dataset import OurDatabase, proposal_payload  # noqa: E402  (bench/ on the path first)
+from dataset import OurDatabase, count_loads, proposal_payload  # noqa: E402  (bench/ on the path first)
 
 
 def timed(owner, name, label, totals):
@@ -71,7 +71,6 @@ def main(argv=None):
     import transaction._transaction
     import ZODB.Connection
     import ZODB.FileStorage.FileStorage
-    import ZODB.serialize
 
     sys.modules["ZODB.FileStorage.FileStorage"].fsync = None  # the disk is shared: see the doc
 
@@ -105,26 +104,7 @@ def main(argv=None):
         timed(serialize, "full", "serialize the response", totals)
         timed(transaction._transaction.Transaction, "commit", "commit", totals)
         timed(ZODB.Connection.Connection, "_store_objects", "  pickle and store records", totals)
-        loads = collections.Counter()
-        setstate = ZODB.Connection.Connection.setstate
-
-        def counted_setstate(self, obj):
-            t0 = time.process_time()
-            try:
-                return setstate(self, obj)
-            finally:
-                totals["loading records"] += time.process_time() - t0
-                loads[type(obj).__name__] += 1
-
-        ZODB.Connection.Connection.setstate = counted_setstate
-        pickled = collections.Counter()
-        persistent_id = ZODB.serialize.ObjectWriter.persistent_id
-
-        def counted_persistent_id(self, obj):
-            pickled["objects"] += 1
-            return persistent_id(self, obj)
-
-        ZODB.serialize.ObjectWriter.persistent_id = counted_persistent_id
+        counts = count_loads()
         # The view module imported the service before it was wrapped.
         from partnership_cms.api import views
         views.create_content = services.create_content
@@ -141,19 +121,17 @@ def main(argv=None):
             for i in range(20):  # warm up
                 request(n + i if label == "submit" else i)
             totals.clear()
-            loads.clear()
-            pickled.clear()
+            counts.clear()
             t0 = time.process_time()
             for i in range(n):
                 request(i if label == "submit" else 100 + i)
             per = 1000 / n
             print(f"{n} requests '{label}' at {args.proposals} proposals, in process, CPU time:")
             print(f"  whole request              {(time.process_time() - t0) * per:6.3f} ms")
-            for name, seconds in totals.items():
+            for name, seconds in (*totals.items(), ("loading records", counts.load_seconds)):
                 print(f"  {name:<26} {seconds * per:6.3f} ms")
-            print(f"  records loaded per request {sum(loads.values()) / n:.1f}: "
-                  + ", ".join(f"{k} {v / n:.1f}" for k, v in loads.most_common(6)))
-            print(f"  objects pickled per request {pickled['objects'] / n:.0f}")
+            print(f"  records loaded per request {counts.loaded_per(n):.1f}: {counts.classes_per(n, most=6)}")
+            print(f"  objects pickled per request {counts.pickled / n:.0f}")
             print(f"the last '{label}' wrote")
             records_of_last_transaction(storage)
         app.registry._zodb_databases[""].close()

@@ -9,6 +9,8 @@ import os
 import random
 import time
 
+import ZODB.Connection
+import ZODB.serialize
 from harness import PROJECT, THREADS, BenchStorages
 from pyramid_zodbconn import get_connection
 from tqdm import tqdm
@@ -70,6 +72,56 @@ PLAN = (
     + [("withdrawn", [("officer", "withdraw", {"comment": "Inaktuellt."})])]
     + [("draft", [("officer", "submit", {}), ("director", "return", {"comment": "Komplettera."})])]
 )
+
+
+# -- what ZODB loads and pickles ------------------------------------------------------
+class Counts:
+    """What ZODB did in this process since ``count_loads()`` or the last ``clear()``:
+    the records loaded, by class (what no connection's cache held), the seconds
+    spent loading them, and the Python objects pickled (ZODB calls ``persistent_id``
+    once for each: what a commit costs grows with them, more than with the bytes)."""
+
+    def __init__(self):
+        self.loads = collections.Counter()
+        self.load_seconds = 0.0
+        self.pickled = 0
+
+    def clear(self):
+        self.loads.clear()
+        self.load_seconds = 0.0
+        self.pickled = 0
+
+    def loaded_per(self, n):
+        """Records loaded per request, over ``n`` requests."""
+        return sum(self.loads.values()) / n
+
+    def classes_per(self, n, most=8):
+        """The ``most`` classes loaded most, with their records per request: "OOBucket 1.2, ..."."""
+        return ", ".join(f"{name} {count / n:.1f}" for name, count in self.loads.most_common(most))
+
+
+def count_loads(clock=time.process_time):
+    """Count from now on, for every ZODB connection of this process, what it loads
+    and pickles; returns the ``Counts`` (``clock`` times the loading)."""
+    counts = Counts()
+    setstate = ZODB.Connection.Connection.setstate
+    persistent_id = ZODB.serialize.ObjectWriter.persistent_id
+
+    def counted_setstate(self, obj):
+        t0 = clock()
+        try:
+            return setstate(self, obj)
+        finally:
+            counts.load_seconds += clock() - t0
+            counts.loads[type(obj).__name__] += 1
+
+    def counted_persistent_id(self, obj):
+        counts.pickled += 1
+        return persistent_id(self, obj)
+
+    ZODB.Connection.Connection.setstate = counted_setstate
+    ZODB.serialize.ObjectWriter.persistent_id = counted_persistent_id
+    return counts
 
 
 # -- our database -------------------------------------------------------------------

@@ -5,8 +5,9 @@ the complete drafts through the app in process (WebTest, one thread, no
 server), timing the phases by wrapping the functions that do them: the
 engine's ``perform`` (with the catalog's ``reindex`` and the audit
 ``record`` inside it) and the ZODB commit (storing the records, and the
-FileStorage's ``tpc_finish`` with its fsync). Last it lists the records the
-final transaction wrote. Usage::
+FileStorage's ``tpc_finish`` with its fsync), and counting the records loaded
+and the objects pickled (``dataset.count_loads``). Last it lists the records
+a typical transaction wrote. Usage::
 
     .venv/bin/python bench/transition_phases.py [--proposals 1000]
 """
@@ -23,7 +24,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from dataset import OurDatabase  # noqa: E402  (bench/ on the path first)
+from dataset import OurDatabase, count_loads  # noqa: E402  (bench/ on the path first)
 
 LABELS = ("perform (engine)", "  catalog reindex", "  audit record", "commit",
           "  pickle and store records", "  finish (fsync)", "loading records")
@@ -72,13 +73,14 @@ def main(argv=None):
         timed(transaction._transaction.Transaction, "commit", "commit", totals)
         timed(ZODB.Connection.Connection, "_store_objects", "  pickle and store records", totals)
         timed(FileStorage, "tpc_finish", "  finish (fsync)", totals)
-        timed(ZODB.Connection.Connection, "setstate", "loading records", totals)
+        counts = count_loads(clock=time.perf_counter)
 
         warm, measured = drafts[:50], drafts[50:]
         for name in warm:
             client.post_json(f"/proposals/{name}/@workflow/submit", {}, headers=headers)
         storage = app.registry._zodb_databases[""].storage
         totals.clear()
+        counts.clear()
         t0 = time.perf_counter()
         for i, name in enumerate(measured):
             client.post_json(f"/proposals/{name}/@workflow/submit", {}, headers=headers)
@@ -87,8 +89,11 @@ def main(argv=None):
         per = 1000 / len(measured)
         print(f"{len(measured)} submits of different drafts at {args.proposals} proposals, in process:")
         print(f"  whole request              {(time.perf_counter() - t0) * per:6.3f} ms")
+        totals["loading records"] = counts.load_seconds
         for label in LABELS:
             print(f"  {label:<26} {totals[label] * per:6.3f} ms")
+        print(f"  records loaded per submit  {counts.loaded_per(len(measured)):.1f}, "
+              f"objects pickled {counts.pickled / len(measured):.0f}")
 
         records = next(list(txn) for txn in storage.iterator(typical, typical))
         print(f"a submit (the middle one) wrote {len(records)} records, "

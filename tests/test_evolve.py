@@ -9,6 +9,7 @@ from contextlib import contextmanager
 import pytest
 import transaction
 import ZODB
+from pyramid.traversal import find_resource
 
 import partnership_cms
 from conftest import PROJECT, Api, close_app, make_app, make_settings, write_ini
@@ -26,6 +27,7 @@ from partnership_cms.evolve import (
     step_13_catalog_values_packed,
     step_14_small_maps_inside_their_object,
     step_15_paragraph_counters_cover_every_decision,
+    step_16_catalog_digests_in_kept_values,
 )
 from partnership_cms.scripting import app_request
 
@@ -375,6 +377,7 @@ def test_step_12_keeps_each_documents_indexed_values(tmp_path, capsys):
 
     make_app(tmp_path).registry._zodb_databases[""].close()  # the seed case is in `ks`
     with stored_root(tmp_path) as root:
+        to_step_15_catalog(root.catalog)
         del root.catalog.indexed_values  # as step 11 left the catalog
         root.evolve_version = 11
 
@@ -418,6 +421,7 @@ def test_step_13_packs_each_documents_kept_values_into_one_string(tmp_path, caps
 
     make_app(tmp_path).registry._zodb_databases[""].close()  # the seed case is in `ks`
     with stored_root(tmp_path) as root:  # as step 12 left the catalog: tuples of tuples
+        to_step_15_catalog(root.catalog)
         kept = root.catalog.indexed_values
         for docid in list(kept.keys()):
             kept[docid] = catalog.kept_values(root.catalog, docid)
@@ -531,6 +535,59 @@ def test_step_15_raises_each_paragraph_counter_to_the_highest_paragraph_held(tmp
         close_app(app)
 
 
+def to_step_15_catalog(cat):
+    """The catalog as steps 5 to 15 kept the text digests: in a tree of their own
+    (``text_digests``), and the kept values without them (as steps 12 and 13 packed them)."""
+    from BTrees.LOBTree import LOBTree
+
+    from partnership_cms import catalog
+
+    cat.text_digests = LOBTree()
+    for docid, packed in list(cat.indexed_values.items()):
+        values, digest = catalog.unpack_values(packed)
+        cat.text_digests[docid] = digest
+        cat.indexed_values[docid] = catalog.pack_values(values)
+
+
+def test_step_16_keeps_each_text_digest_with_the_documents_values(tmp_path, capsys, monkeypatch):
+    from partnership_cms import catalog
+    from partnership_cms.catalog.check import check_catalog
+
+    make_app(tmp_path).registry._zodb_databases[""].close()  # the seed case is in `ks`
+    with stored_root(tmp_path) as root:
+        before = {docid: catalog.unpack_values(packed) for docid, packed in root.catalog.indexed_values.items()}
+        assert all(digest is not None for _values, digest in before.values())
+        to_step_15_catalog(root.catalog)
+        root.evolve_version = 15
+    with stored_root(tmp_path) as root:
+        assert all(catalog.unpack_values(p)[1] is None for p in root.catalog.indexed_values.values())
+
+    assert run_cli(tmp_path, "evolve") == 0
+    assert f"Applied evolve steps {steps_from(16)}." in capsys.readouterr().out
+    indexed = []  # the docids whose text reindex indexes again
+    index_text = catalog.index_text
+    monkeypatch.setattr(catalog, "index_text", lambda cat, docid, text: (indexed.append(docid),
+                                                                         index_text(cat, docid, text)))
+    app = make_app_on_existing(tmp_path)
+    try:
+        with app_request(app.registry) as request:
+            cat = request.root.catalog
+            assert "text_digests" not in cat.__dict__
+            assert {docid: catalog.unpack_values(p) for docid, p in cat.indexed_values.items()} == before
+            docid = kept_values_follow_a_change(request)
+            assert indexed == []  # the state changed, the text did not (known from the moved digest)
+            obj = find_resource(request.root, cat.path_by_docid[docid])
+            obj.data["title"] = "Simhall i Flemingsberg"
+            catalog.reindex(request, obj)
+            assert indexed == [docid]
+            assert catalog.search(request, ["role:auditor"], text="simhall")[0] == [obj]
+            assert check_catalog(request) == []
+            step_16_catalog_digests_in_kept_values(request.root, None)  # idempotent
+            assert check_catalog(request) == []
+    finally:
+        app.registry._zodb_databases[""].close()
+
+
 def before_entry(entries, chain, seq):
     return next(e for e in entries if (e["chain"], e["seq"]) == (chain, seq))
 
@@ -545,6 +602,7 @@ def test_step_9_reindexes_text_with_swedish_stems(tmp_path, capsys):
     with stored_root(tmp_path) as root:  # the text index as it was before step 9
         catalog = root.catalog
         catalog.indexes["text"] = TextIndex("text", lexicon=Lexicon(Splitter(), CaseNormalizer()))
+        to_step_15_catalog(catalog)
         for docid in catalog.path_by_docid:
             catalog.text_digests[docid] = b"stale"
         root.evolve_version = 8

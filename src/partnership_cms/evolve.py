@@ -16,7 +16,16 @@ from pyramid.traversal import find_resource, resource_path
 
 from .audit import AuditLog
 from .audit.log import TIME_SHARDS, AuditEntry, StoredEntry, entry_data, index_action, index_value, shard_of
-from .catalog import VALUE_INDEXES, SiteCatalog, indexable, indexed_value, pack_values, text_digest, text_index
+from .catalog import (
+    VALUE_INDEXES,
+    SiteCatalog,
+    indexable,
+    indexed_value,
+    pack_values,
+    text_digest,
+    text_index,
+    unpack_values,
+)
 from .content import APP_KEY, DatabaseNotReady, app_root  # noqa: F401  (DatabaseNotReady: raised here too)
 from .content.models import ContentFolder, Frozen, Root
 from .content.numbering import paragraph_name, paragraph_series, raise_number
@@ -306,6 +315,24 @@ def step_15_paragraph_counters_cover_every_decision(root, registry):
         raise_number(root, series, year, number)
 
 
+def step_16_catalog_digests_in_kept_values(root, registry):
+    """Each document's text digest kept in its string of ``indexed_values``
+    (``pack_values``), not in a tree of its own (``text_digests``), which is
+    deleted: a transition then loads one bucket fewer and a create writes one
+    entry fewer. A document with no kept values loses its digest (its text is
+    indexed again at its next change). Idempotent."""
+    catalog = root.catalog
+    digests = getattr(catalog, "text_digests", None)
+    if digests is None:
+        return
+    kept = catalog.indexed_values
+    for docid, packed in list(kept.items()):
+        values, digest = unpack_values(packed)
+        if digest is None and docid in digests:
+            kept[docid] = pack_values(values, digests[docid])
+    del catalog.text_digests
+
+
 STEPS = [
     (1, step_1_create_structure),
     (2, step_2_add_missing_folders),
@@ -322,6 +349,7 @@ STEPS = [
     (13, step_13_catalog_values_packed),
     (14, step_14_small_maps_inside_their_object),
     (15, step_15_paragraph_counters_cover_every_decision),
+    (16, step_16_catalog_digests_in_kept_values),
 ]
 LATEST = STEPS[-1][0]
 

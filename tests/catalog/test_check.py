@@ -11,7 +11,7 @@ from hypatia.text import widcode
 
 from conftest import Api, close_app, make_app, write_ini
 from functional.test_concurrency import PROPOSAL
-from partnership_cms import cli
+from partnership_cms import catalog, cli
 from partnership_cms.catalog import recent
 from partnership_cms.content import APP_KEY
 
@@ -116,3 +116,25 @@ def test_a_changed_recent_text_and_a_recent_text_of_no_object_are_found(database
     assert code == 1
     assert f"text\t{url}: holds other words among the recent texts than the object's text" in out
     assert "is among the recent texts, but no object has that docid" in out
+
+
+def test_a_changed_kept_value_and_a_stale_text_digest_are_found(database, tmp_path, capsys):
+    """What reindex compares with (one string per document: its values and its text's
+    digest) must be the object's, or a change would be skipped as no change."""
+    ini, url = database
+
+    def tamper(root):
+        cat = root.catalog
+        values, digest = catalog.unpack_values(cat.indexed_values[cat.docid_by_path[url]])
+        state = catalog.VALUE_INDEXES.index("state")
+        changed = (*values[:state], "Proposal:ks", *values[state + 1:])
+        cat.indexed_values[cat.docid_by_path[url]] = catalog.pack_values(changed, digest)
+        values, _digest = catalog.unpack_values(cat.indexed_values[cat.docid_by_path[SEED]])
+        cat.indexed_values[cat.docid_by_path[SEED]] = catalog.pack_values(values, catalog.text_digest("förr"))
+
+    behind_the_back(tmp_path, tamper)
+    code, out = check(ini, capsys)
+    assert code == 1
+    assert f"indexed_values\t{url}: keeps " in out and '"Proposal:ks"' in out
+    assert f"text\t{SEED}: the remembered digest is not that of the object's text" in out
+    assert "2 differences in indexed_values, text" in out

@@ -11,11 +11,12 @@ from conftest import REAL_BODIES, Api, close_app, make_app, within_ks_mandate
 from partnership_cms.audit import verify_all
 from partnership_cms.audit.log import AuditEntry
 from partnership_cms.catalog import search
+from partnership_cms.catalog.check import check_catalog
 from partnership_cms.content import numbering
 from partnership_cms.evolve import LATEST, STEPS, evolve
 from partnership_cms.importer.service import import_document
 from partnership_cms.scripting import act_as, app_request
-from test_evolve import to_step_10_audit_layout
+from test_evolve import to_step_10_audit_layout, to_step_15_catalog
 
 from .test_audit import app_db, stored_root, verify
 from .test_meetings import ks_meeting_proposes
@@ -45,14 +46,18 @@ def adopt_and_justify(api, seed_url):
 
 
 def run_evolve_from_step_9(app):
-    """Evolve as a database made by step 9's code, its audit entries stored as
-    then (step 11 turns them into bytes after step 10 has renamed)."""
+    """Evolve as a database made by step 9's code, its audit entries and its catalog
+    stored as then (step 11 turns the entries into bytes after step 10 has renamed;
+    the catalog kept text digests apart and no values, which step 10's reindex follows)."""
     with app_request(app.registry) as request:
         to_step_10_audit_layout(request.root.audit_log)
+        to_step_15_catalog(request.root.catalog)
+        del request.root.catalog.indexed_values
         request.root.evolve_version = 9
     with app_request(app.registry) as request:
         assert evolve(request.root, app.registry) == [n for n, _step in STEPS if n > 9]
         assert request.root.evolve_version == LATEST
+        assert check_catalog(request) == []
 
 
 def test_a_new_decision_is_named_by_body_year_and_paragraph(api, seed_url):

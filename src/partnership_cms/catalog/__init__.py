@@ -62,8 +62,8 @@ class SiteCatalog(Persistent):
         self.indexes["text"] = text_index()
         self.docid_by_path = OLBTree()
         self.path_by_docid = LOBTree()
-        self.text_digests = LOBTree()  # docid -> SHA-256 of the text last indexed
-        self.indexed_values = LOBTree()  # docid -> its values in VALUE_INDEXES as last indexed (pack_values)
+        # docid -> its values in VALUE_INDEXES and its text's digest, as last indexed (pack_values)
+        self.indexed_values = LOBTree()
 
     def docid_for(self, path, create=False):
         docid = self.docid_by_path.get(path)
@@ -99,9 +99,9 @@ def _marked_confidential(root, obj, entry):
     return bool(entry.get("confidential"))
 
 
-def _text_of(request, obj):
+def _text_of(root, obj, confidential):
+    """The full text of ``obj``; ``confidential(root, obj, entry)`` says which list entries to leave out."""
     parts = [obj.data.get("dnr", "")]
-    confidential = request.registry.queryUtility(IConfidentialEntries, default=_marked_confidential)
     for value in obj.data.values():
         if isinstance(value, str):
             parts.append(value)
@@ -109,7 +109,7 @@ def _text_of(request, obj):
             for item in value:
                 if isinstance(item, str):
                     parts.append(item)
-                elif isinstance(item, dict) and not confidential(request.root, obj, item):
+                elif isinstance(item, dict) and not confidential(root, obj, item):
                     # A confidential entry (a meeting's secret agenda item, or one whose
                     # case is marked confidential) stays out of the text: the meeting's
                     # allowed principals are wider than its readers.
@@ -146,7 +146,8 @@ def indexable(request, obj):
         # which split buckets and made unrelated transactions conflict.
         modified=obj.modified.isoformat(timespec="minutes"),
         title_sort=(obj.title or "").lower(),
-        text=_text_of(request, obj),
+        text=_text_of(request.root, obj, request.registry.queryUtility(
+            IConfidentialEntries, default=_marked_confidential)),
         allowed=sorted(view_principals(request.registry, obj)),
         local_roles=[f"{login}:{role}" for login, roles in obj.local_roles.items() for role in roles],
     )
@@ -162,63 +163,83 @@ def values_of(record):
     return tuple(indexed_value(name, getattr(record, name)) for name in VALUE_INDEXES)
 
 
-def pack_values(values):
-    """What ``indexed_values`` keeps of ``values_of``'s tuple: one JSON string.
+def pack_values(values, digest=None):
+    """What ``indexed_values`` keeps of a document: one JSON string of ``values_of``'s
+    tuple followed by the hex of ``digest`` (``text_digest`` of the text last indexed).
 
     One string per document rather than a tuple of tuples: the bucket holding
     it is rewritten by every change of a document near it, and its cost is the
-    number of Python objects pickled (a tuple pickled ~17 per document).
+    number of Python objects pickled (a tuple pickled ~17 per document). The
+    digest in the same string, not in a tree of its own: a change then reads
+    and writes one record of this document's, and a create adds one entry, not two.
+    Without a digest (as evolve steps 12 and 13 kept the values) the text is
+    indexed again at the next reindex.
     """
-    return json.dumps([list(v) if isinstance(v, tuple) else v for v in values],
-                      ensure_ascii=False, separators=(",", ":"))
+    items = [list(v) if isinstance(v, tuple) else v for v in values]
+    if digest is not None:
+        items.append(digest.hex())
+    return json.dumps(items, ensure_ascii=False, separators=(",", ":"))
+
+
+def unpack_values(packed):
+    """``(values as values_of makes them, text digest or None)`` of a ``pack_values`` string."""
+    items = json.loads(packed)
+    values = tuple(tuple(v) if isinstance(v, list) else v for v in items[:len(VALUE_INDEXES)])
+    digest = bytes.fromhex(items[len(VALUE_INDEXES)]) if len(items) > len(VALUE_INDEXES) else None
+    return values, digest
 
 
 def kept_values(catalog, docid):
     """The values ``indexed_values`` keeps for ``docid``, as ``values_of`` makes them, or None."""
     packed = catalog.indexed_values.get(docid)
-    if packed is None:
-        return None
-    return tuple(tuple(v) if isinstance(v, list) else v for v in json.loads(packed))
+    return unpack_values(packed)[0] if packed is not None else None
 
 
 def text_digest(text):
-    """What ``text_digests`` remembers of an indexed text (unchanged text is not reindexed)."""
+    """What ``indexed_values`` remembers of an indexed text (unchanged text is not reindexed)."""
     return hashlib.sha256(text.encode()).digest()
 
 
 def reindex(request, obj):
     """(Re)index one object in the current transaction.
 
-    Field and keyword indexes skip unchanged values themselves; the text
-    index would rewrite the document's word list every time, so it is
-    reindexed only when the text really changed (a workflow transition
-    usually changes none of it).
+    What was last indexed of the document is one string (``indexed_values``):
+    when it equals the new one nothing is done; otherwise only the indexes
+    whose value changed are written, and the text index only when the text
+    really changed (a workflow transition usually changes none of it), since it
+    would rewrite the document's word list every time.
     """
     catalog = request.root.catalog
     docid = catalog.docid_for(resource_path(obj), create=True)
     record = indexable(request, obj)
-    digests = getattr(catalog, "text_digests", None)  # absent before evolve step 5
-    digest = text_digest(record.text)
-    kept = getattr(catalog, "indexed_values", None)  # absent before evolve step 12
-    new_values = values_of(record)
-    packed = pack_values(new_values)
-    unchanged = kept is not None and kept.get(docid) == packed
-    old_values = kept_values(catalog, docid) if kept is not None and not unchanged else None
-    for name, index in catalog.indexes.items():
-        if name == "text":
-            if digests is None:
-                index.reindex_doc(docid, record)  # a catalog before evolve step 5: as it was
-            elif digests.get(docid) != digest:
-                index_text(catalog, docid, record.text)
-            continue
-        if unchanged:
-            continue  # no value index changed (known from the one kept string)
-        if old_values is not None and name in VALUE_INDEXES:
-            position = VALUE_INDEXES.index(name)
-            if old_values[position] == new_values[position]:
-                # Unchanged, known from the one record of this document's values,
-                # without reading the index's own reverse map (a record per index).
-                continue
+    new_values, digest = values_of(record), text_digest(record.text)
+    packed = pack_values(new_values, digest)
+    # Before evolve step 12 the catalog kept no values, and before step 16 the digests
+    # apart: step 10 renames decisions, through this reindex, in such a catalog.
+    kept = getattr(catalog, "indexed_values", None)
+    digests = getattr(catalog, "text_digests", None)
+    held = kept.get(docid) if kept is not None else None
+    if held == packed:
+        return  # neither a value nor the text changed
+    old_values, old_digest = unpack_values(held) if held is not None else (None, None)
+    if digests is not None:
+        old_digest = digests.get(docid)
+    if old_digest != digest:
+        index_text(catalog, docid, record.text)
+        if digests is not None:
+            digests[docid] = digest
+    _reindex_values(catalog, docid, record, old_values, new_values)
+    if kept is not None:
+        kept[docid] = packed
+
+
+def _reindex_values(catalog, docid, record, old_values, new_values):
+    """Write the field and keyword indexes whose value changed from ``old_values``
+    (None: not known, so each index's own reverse map tells)."""
+    for position, name in enumerate(VALUE_INDEXES):
+        if old_values is not None and old_values[position] == new_values[position]:
+            continue  # unchanged, known without reading the index's reverse map (a record per index)
+        index = catalog.indexes[name]
         if name in FIELD_INDEXES:
             old, new = index._rev_index.get(docid, _MISSING), getattr(record, name)
             if old == new:
@@ -230,10 +251,6 @@ def reindex(request, obj):
                 _move(index, docid, old, new)
                 continue
         index.reindex_doc(docid, record)
-    if digests is not None and digests.get(docid) != digest:
-        digests[docid] = digest
-    if kept is not None and not unchanged:
-        kept[docid] = packed
 
 
 def _move(index, docid, old, new):

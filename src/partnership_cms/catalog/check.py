@@ -10,7 +10,8 @@ compares it with what is stored, both ways:
   the expected one and the value's docid set holds it, each keyword index
   holds exactly the expected keywords, the text index holds exactly the
   expected words;
-* the values kept per document for reindex (``indexed_values``) are the expected ones;
+* the values kept per document for reindex (``indexed_values``) are the expected ones,
+  and the text digest kept with them is that of the object's text (or none);
 * per index entry: every docid found under a value (a field's value, a
   keyword, a word) belongs to an object that should be found there, so a
   stale entry that a search would still return is reported too.
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from hypatia.text import widcode
 from hypatia.text.lexicon import _text2list
 
-from . import FIELD_INDEXES, KEYWORD_INDEXES, indexable, pack_values, text_digest, values_of
+from . import FIELD_INDEXES, KEYWORD_INDEXES, indexable, pack_values, text_digest, unpack_values, values_of
 from .recent import recent_texts
 
 
@@ -87,15 +88,19 @@ def check_catalog(request, progress=None):
 
 
 def _check_kept_values(catalog, expected, differ):
-    """``indexed_values`` (what reindex compares with to skip unchanged indexes)
-    holds each document's values as the objects have them, or nothing."""
-    kept = getattr(catalog, "indexed_values", None)
-    if kept is None:
-        return
-    for docid, packed in kept.items():
+    """``indexed_values`` (what reindex compares with to skip unchanged indexes and
+    text) holds each document's values as the objects have them, and the digest of
+    its text, or nothing."""
+    for docid, packed in catalog.indexed_values.items():
         record = expected.get(docid)
-        if record is not None and packed != pack_values(values_of(record)):
-            differ("indexed_values", docid, f"keeps {packed}, the object has {pack_values(values_of(record))}")
+        if record is None:
+            continue
+        values, digest = unpack_values(packed)
+        if values != values_of(record):
+            differ("indexed_values", docid, f"keeps {pack_values(values)}, "
+                                            f"the object has {pack_values(values_of(record))}")
+        if digest not in (None, text_digest(record.text)):
+            differ("text", docid, "the remembered digest is not that of the object's text")
 
 
 def _check_paths(request, catalog, objects, differences, progress):
@@ -187,8 +192,3 @@ def _check_text(catalog, expected, differ):
         for docid in postings:
             if docid not in expected_words or word not in expected_words[docid]:
                 differ("text", docid, f"is found under the word {word!r}, which its text lacks")
-    digests = getattr(catalog, "text_digests", None)
-    if digests is not None:
-        for docid, record in expected.items():
-            if digests.get(docid) not in (None, text_digest(record.text)):
-                differ("text", docid, "the remembered digest is not that of the object's text")
