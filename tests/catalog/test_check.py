@@ -12,22 +12,30 @@ from hypatia.text import widcode
 from conftest import Api, close_app, make_app, write_ini
 from functional.test_concurrency import PROPOSAL
 from partnership_cms import catalog, cli
-from partnership_cms.catalog import recent
+from partnership_cms.catalog import pending, recent
 from partnership_cms.content import APP_KEY
 
 YEAR = datetime.date.today().year
 SEED = f"/proposals/ks-{YEAR}-1"
 
 
-@pytest.fixture
-def database(tmp_path):
-    """The demo database with one more case (in review), closed; returns its .ini."""
+def made(tmp_path):
+    """The demo database with one more case (in review), closed; returns (its .ini, the case's path)."""
     app = make_app(tmp_path)
     api = Api(app)
     url = api.post("/proposals", PROPOSAL, user="officer", status=201).json["@id"].replace("http://localhost", "")
     api.transition(url, "submit", "officer")
     close_app(app)
     return write_ini(tmp_path), url
+
+
+@pytest.fixture
+def database(tmp_path):
+    """``made``, with every document moved into the value indexes, as in a
+    register past its first hundred documents (``pending.py``)."""
+    ini, url = made(tmp_path)
+    behind_the_back(tmp_path, lambda root: pending.move_into_indexes(root.catalog))
+    return ini, url
 
 
 def behind_the_back(ini_folder, change):
@@ -138,3 +146,25 @@ def test_a_changed_kept_value_and_a_stale_text_digest_are_found(database, tmp_pa
     assert f"indexed_values\t{url}: keeps " in out and '"Proposal:ks"' in out
     assert f"text\t{SEED}: the remembered digest is not that of the object's text" in out
     assert "2 differences in indexed_values, text" in out
+
+
+def test_a_changed_pending_document_and_one_also_indexed_are_found(tmp_path, capsys):
+    """Documents not yet in the value indexes: one whose waiting values are not its
+    object's, and one that is also in an index (a search would count it twice)."""
+    ini, url = made(tmp_path)
+    code, out = check(ini, capsys)
+    assert code == 0, out  # everything new waits: that agrees
+
+    def tamper(root):
+        cat = root.catalog
+        waiting = pending.pending_values(cat)
+        docid = cat.docid_by_path[url]
+        waiting[docid] = waiting[docid].replace("Proposal:review", "Proposal:draft")
+        seed = cat.docid_by_path[SEED]
+        cat.indexes["body"]._fwd_index["ks"] = cat.indexes["body"].family.IF.TreeSet([seed])
+
+    behind_the_back(tmp_path, tamper)
+    code, out = check(ini, capsys)
+    assert code == 1
+    assert f"  pending_values\t{url}: keeps " in out, out
+    assert f"  body\t{SEED}: waits to be indexed, but is already found under 'ks'" in out, out

@@ -3,7 +3,7 @@ and text reindexing only when the text changed."""
 import datetime
 
 from partnership_cms import catalog
-from partnership_cms.catalog import recent
+from partnership_cms.catalog import pending, recent
 from partnership_cms.content.services import create_content
 from partnership_cms.scripting import act_as, app_request
 from partnership_cms.security.policy import search_principals
@@ -129,6 +129,7 @@ def test_a_changed_state_moves_the_document_between_sets(app):
     with app_request(app.registry) as request:
         act_as(request, request.root.principals.users["officer"])
         name = create_content(request, "Proposal", {"title": "Cykelbana i Flemingsberg"}).__name__
+        pending.move_into_indexes(request.root.catalog)  # in the indexes, as past the first hundred
     with app_request(app.registry) as request:  # a new transaction: nothing written yet
         act_as(request, request.root.principals.users["officer"])
         obj = request.root["proposals"][name]

@@ -11,15 +11,15 @@ search never returns what the caller may not see.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import itertools
-import json
 import random
 import re
 import time
 import weakref
 from types import SimpleNamespace
 
-from BTrees.LFBTree import LFSet, intersection, multiunion
+from BTrees.LFBTree import LFSet, difference, intersection, multiunion, union
 from BTrees.LOBTree import LOBTree
 from BTrees.OLBTree import OLBTree
 from hypatia.catalog import Catalog
@@ -35,13 +35,12 @@ from ..events import ContentEvent, ContentRenamed, ShownContentChanged
 from ..interfaces import IConfidentialEntries
 from ..schema import get_schemas
 from ..security.policy import view_principals
+from . import pending
 from .recent import index_text, recent_matches
 from .text import SwedishNormalizer
+from .values import FIELD_INDEXES, KEYWORD_INDEXES, VALUE_INDEXES, pack_values, unpack_values
 
-FIELD_INDEXES = ("type", "state", "dnr", "year", "body", "modified", "title_sort")
-KEYWORD_INDEXES = ("allowed", "local_roles")
-# The order of the values ``indexed_values`` keeps for each document.
-VALUE_INDEXES = FIELD_INDEXES + KEYWORD_INDEXES
+__all__ = ["FIELD_INDEXES", "KEYWORD_INDEXES", "VALUE_INDEXES", "pack_values", "unpack_values"]
 _MISSING = object()
 
 
@@ -163,32 +162,6 @@ def values_of(record):
     return tuple(indexed_value(name, getattr(record, name)) for name in VALUE_INDEXES)
 
 
-def pack_values(values, digest=None):
-    """What ``indexed_values`` keeps of a document: one JSON string of ``values_of``'s
-    tuple followed by the hex of ``digest`` (``text_digest`` of the text last indexed).
-
-    One string per document rather than a tuple of tuples: the bucket holding
-    it is rewritten by every change of a document near it, and its cost is the
-    number of Python objects pickled (a tuple pickled ~17 per document). The
-    digest in the same string, not in a tree of its own: a change then reads
-    and writes one record of this document's, and a create adds one entry, not two.
-    Without a digest (as evolve steps 12 and 13 kept the values) the text is
-    indexed again at the next reindex.
-    """
-    items = [list(v) if isinstance(v, tuple) else v for v in values]
-    if digest is not None:
-        items.append(digest.hex())
-    return json.dumps(items, ensure_ascii=False, separators=(",", ":"))
-
-
-def unpack_values(packed):
-    """``(values as values_of makes them, text digest or None)`` of a ``pack_values`` string."""
-    items = json.loads(packed)
-    values = tuple(tuple(v) if isinstance(v, list) else v for v in items[:len(VALUE_INDEXES)])
-    digest = bytes.fromhex(items[len(VALUE_INDEXES)]) if len(items) > len(VALUE_INDEXES) else None
-    return values, digest
-
-
 def kept_values(catalog, docid):
     """The values ``indexed_values`` keeps for ``docid``, as ``values_of`` makes them, or None."""
     packed = catalog.indexed_values.get(docid)
@@ -207,7 +180,9 @@ def reindex(request, obj):
     when it equals the new one nothing is done; otherwise only the indexes
     whose value changed are written, and the text index only when the text
     really changed (a workflow transition usually changes none of it), since it
-    would rewrite the document's word list every time.
+    would rewrite the document's word list every time. A new document's string
+    waits beside the value indexes instead (``pending.py``), and so does a
+    change of one still waiting.
     """
     catalog = request.root.catalog
     docid = catalog.docid_for(resource_path(obj), create=True)
@@ -218,6 +193,9 @@ def reindex(request, obj):
     # apart: step 10 renames decisions, through this reindex, in such a catalog.
     kept = getattr(catalog, "indexed_values", None)
     digests = getattr(catalog, "text_digests", None)
+    if kept is not None and digests is None and docid not in kept:
+        _reindex_waiting(catalog, docid, record, packed, digest)
+        return
     held = kept.get(docid) if kept is not None else None
     if held == packed:
         return  # neither a value nor the text changed
@@ -231,6 +209,18 @@ def reindex(request, obj):
     _reindex_values(catalog, docid, record, old_values, new_values)
     if kept is not None:
         kept[docid] = packed
+
+
+def _reindex_waiting(catalog, docid, record, packed, digest):
+    """(Re)index a document not in the value indexes (new, or waiting): its string
+    waits in ``pending_values``, until the bucket is full and all move in at once."""
+    waiting = pending.waiting(catalog, docid)
+    if waiting == packed:
+        return
+    if waiting is None or unpack_values(waiting)[1] != digest:
+        index_text(catalog, docid, record.text)
+    if pending.hold(catalog, docid, packed):
+        pending.move_into_indexes(catalog)
 
 
 def _reindex_values(catalog, docid, record, old_values, new_values):
@@ -277,16 +267,21 @@ def _move(index, docid, old, new):
 SCAN_THRESHOLD = 200
 
 
-def _walk(index, visible, stop, reverse):
+def _walk(catalog, visible, stop, reverse):
     """The first ``stop`` docids for which ``visible`` is true, in the order of the
     modified index (newest first when ``reverse``), as ``[(minute key, docid)]``; the
-    minute at the end is given whole (up to TIE_LIMIT more), so its ties can be ordered."""
+    minute at the end is given whole (up to TIE_LIMIT more), so its ties can be ordered.
+    The pending documents' minutes are walked with the index's own."""
     found = []
-    fwd = index._fwd_index  # hypatia's value -> docids; no public API walks it backwards
-    for key in (reversed(fwd.keys()) if reverse else fwd.keys()):
+    fwd = catalog.indexes["modified"]._fwd_index  # hypatia's value -> docids; no public API walks it backwards
+    keys = reversed(fwd.keys()) if reverse else iter(fwd.keys())
+    held = pending.held(catalog)
+    if held is not None:
+        keys = _distinct(heapq.merge(keys, sorted(held.sets["modified"], reverse=reverse), reverse=reverse))
+    for key in keys:
         if len(found) >= stop:
             return found
-        for docid in fwd[key]:
+        for docid in _docids(catalog, "modified", key, held):
             if visible(docid):
                 found.append((key, docid))
                 if len(found) >= stop + TIE_LIMIT:
@@ -315,11 +310,53 @@ def _exact_order(catalog, root, keyed, start, size):
     return ordered[start:start + size]
 
 
-def _docids(index, value):
-    """The docids a field or keyword index holds for ``value``: its own set,
-    not a copy (hypatia's query objects copy every set they read, which
-    costs as much as the set is large). Never change what this returns."""
-    return index._fwd_index.get(value) or _EMPTY
+def _distinct(keys):
+    """``keys`` (in order) without the repeats that merging two orders makes."""
+    last = _MISSING
+    for key in keys:
+        if key != last:
+            yield key
+            last = key
+
+
+def _docids(catalog, name, value, held=_MISSING):
+    """The docids the field or keyword index ``name`` holds for ``value``, with the
+    pending documents that it will hold: the index's own set where none is pending,
+    not a copy (hypatia's query objects copy every set they read, which costs as
+    much as the set is large). Never change what this returns."""
+    own = catalog.indexes[name]._fwd_index.get(value) or _EMPTY
+    if held is _MISSING:
+        held = pending.held(catalog)
+    extra = held.docids_with(name, value) if held is not None else None
+    return union(own, extra) if extra else own
+
+
+def _value_of(catalog, name, docid, held):
+    """The value the field index ``name`` holds (or will hold) for ``docid``."""
+    if held is not None and docid in held.values:
+        return held.value_of(name, docid)
+    return catalog.indexes[name]._rev_index.get(docid)
+
+
+def _sort(catalog, name, docids, reverse, limit=None):
+    """``docids`` in the order of the field index ``name`` (hypatia's sort), the
+    pending documents merged in by their values."""
+    index = catalog.indexes[name]
+    held = pending.held(catalog)
+    waiting = intersection(docids, held.docids) if held is not None else None
+    if not waiting:
+        return list(index.sort(docids, reverse=reverse, limit=limit)) if docids else []
+    rest = difference(docids, waiting)
+    indexed = index.sort(rest, reverse=reverse, limit=limit) if rest else []
+    new = sorted(waiting, key=lambda docid: held.value_of(name, docid), reverse=reverse)
+    merged = heapq.merge(indexed, new, key=lambda docid: _value_of(catalog, name, docid, held), reverse=reverse)
+    return list(itertools.islice(merged, limit))
+
+
+def indexed_count(catalog, name):
+    """How many documents the value index ``name`` holds or will hold."""
+    held = pending.held(catalog)
+    return catalog.indexes[name].indexed_count() + (len(held) if held is not None else 0)
 
 
 _EMPTY = LFSet()
@@ -328,12 +365,12 @@ _EMPTY = LFSet()
 def paths_with_case_number(catalog, dnr):
     """Paths of every object indexed under case number ``dnr``, with no
     permission filter (the auditor's trail, who may read everything)."""
-    return sorted(catalog.path_by_docid[docid] for docid in _docids(catalog.indexes["dnr"], dnr))
+    return sorted(catalog.path_by_docid[docid] for docid in _docids(catalog, "dnr", dnr))
 
 
 def paths_of_type(catalog, type_name):
     """Paths of every object indexed as ``type_name``, with no permission filter."""
-    return [catalog.path_by_docid[docid] for docid in _docids(catalog.indexes["type"], type_name)]
+    return [catalog.path_by_docid[docid] for docid in _docids(catalog, "type", type_name)]
 
 
 def case_number_key(dnr):
@@ -341,22 +378,23 @@ def case_number_key(dnr):
     return [(0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", dnr)]
 
 
-def _by_case_number(index, docids, reverse):
+def _by_case_number(catalog, docids, reverse):
     """``docids`` in case-number order (the index's own order is the text's)."""
-    numbers = index._rev_index
-    return sorted(docids, key=lambda docid: case_number_key(numbers.get(docid, "")), reverse=reverse)
+    held = pending.held(catalog)
+    return sorted(docids, key=lambda docid: case_number_key(_value_of(catalog, "dnr", docid, held) or ""),
+                  reverse=reverse)
 
 
 def _as_list(value):
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
-def _one_of(index, values):
+def _one_of(catalog, name, values, held):
     if isinstance(values, (list, tuple)):
         if len(values) == 1:
-            return _docids(index, values[0])  # a union of one set would copy it
-        return multiunion([_docids(index, v) for v in values])
-    return _docids(index, values)
+            return _docids(catalog, name, values[0], held)  # a union of one set would copy it
+        return multiunion([_docids(catalog, name, v, held) for v in values])
+    return _docids(catalog, name, values, held)
 
 
 def text_query_ids(catalog, text):
@@ -369,8 +407,8 @@ def text_query_ids(catalog, text):
 
 def _filter_sets(catalog, filters, text):
     """One docid set per filter, smallest first (an object must be in each)."""
-    idx = catalog.indexes
-    sets = [_one_of(idx[name], value) for name, value in filters]
+    held = pending.held(catalog)
+    sets = [_one_of(catalog, name, value, held) for name, value in filters]
     if text:
         sets.append(text_query_ids(catalog, text))
     sets.sort(key=len)
@@ -379,8 +417,8 @@ def _filter_sets(catalog, filters, text):
 
 def _allowed_sets(catalog, principals):
     """The non-empty docid sets of the principals in the allowed index (an object must be in one)."""
-    index = catalog.indexes["allowed"]
-    sets = (_docids(index, p) for p in dict.fromkeys(principals))
+    held = pending.held(catalog)
+    sets = (_docids(catalog, "allowed", p, held) for p in dict.fromkeys(principals))
     return [s for s in sets if s]
 
 
@@ -493,7 +531,6 @@ def search(request, principals, *, sort="modified", reverse=True, start=0, size=
     which stops after the page: neither then grows with the register.
     """
     catalog = request.root.catalog
-    idx = catalog.indexes
     query = _filters(request, **filters)
     key = (tuple((name, tuple(_as_list(value))) for name, value in query), text, tuple(principals))
     snapshot = _snapshot(catalog)
@@ -506,10 +543,10 @@ def search(request, principals, *, sort="modified", reverse=True, start=0, size=
     if sort not in FIELD_INDEXES:
         sort = "modified"
     if sort == "modified" and total > SCAN_THRESHOLD:
-        if docids is None and total * WALK_DENSITY < idx["modified"].indexed_count():
+        if docids is None and total * WALK_DENSITY < indexed_count(catalog, "modified"):
             docids = _matches(catalog, principals, query, text)  # few matches: a walk would test many
         visible = docids.__contains__ if docids is not None else _visible(catalog, principals, query, text)
-        keyed = _walk(idx["modified"], visible, start + size, reverse)
+        keyed = _walk(catalog, visible, start + size, reverse)
         if reverse:
             ids = _exact_order(catalog, request.root, keyed, start, size)
         else:
@@ -518,13 +555,13 @@ def search(request, principals, *, sort="modified", reverse=True, start=0, size=
         if docids is None:
             docids = _matches(catalog, principals, query, text)
         if sort == "modified" and reverse:
-            minutes = idx["modified"]._rev_index
-            keyed = [(minutes.get(d), d) for d in idx["modified"].sort(docids, reverse=True)]
+            held = pending.held(catalog)
+            keyed = [(_value_of(catalog, "modified", d, held), d) for d in _sort(catalog, "modified", docids, True)]
             ids = _exact_order(catalog, request.root, keyed, start, size)
         elif sort == "dnr":
-            ids = _by_case_number(idx["dnr"], docids, reverse)[start:start + size]
+            ids = _by_case_number(catalog, docids, reverse)[start:start + size]
         else:
-            ids = list(idx[sort].sort(docids, reverse=reverse, limit=start + size))[start:start + size]
+            ids = _sort(catalog, sort, docids, reverse, limit=start + size)[start:start + size]
     root = request.root
     objects = [find_resource(root, catalog.path_by_docid[docid]) for docid in ids]
     return objects, total
@@ -538,12 +575,17 @@ def facets(request, docids):
     indexes holds: ``{name: [(value, count)]}``, values with no match left out.
     A state is ``(type, state)``. Costs one intersection per indexed value
     (a few dozen), not one per match."""
-    idx = request.root.catalog.indexes
+    catalog = request.root.catalog
+    held = pending.held(catalog)
     result = {}
     for name in FACETS:
+        fwd = catalog.indexes[name]._fwd_index
+        values = fwd.keys()
+        if held is not None:
+            values = _distinct(heapq.merge(values, sorted(held.sets[name])))
         counts = []
-        for value, ids in idx[name]._fwd_index.items():
-            count = len(intersection(docids, ids)) if docids else 0
+        for value in values:
+            count = len(intersection(docids, _docids(catalog, name, value, held))) if docids else 0
             if count and value not in ("", None):
                 counts.append((tuple(value.split(":", 1)) if name == "state" else value, count))
         result[name] = counts

@@ -12,6 +12,8 @@ compares it with what is stored, both ways:
   expected words;
 * the values kept per document for reindex (``indexed_values``) are the expected ones,
   and the text digest kept with them is that of the object's text (or none);
+  so are those of the documents not yet in the value indexes (``pending.py``),
+  which are then in no value index;
 * per index entry: every docid found under a value (a field's value, a
   keyword, a word) belongs to an object that should be found there, so a
   stale entry that a search would still return is reported too.
@@ -27,6 +29,7 @@ from hypatia.text import widcode
 from hypatia.text.lexicon import _text2list
 
 from . import FIELD_INDEXES, KEYWORD_INDEXES, indexable, pack_values, text_digest, unpack_values, values_of
+from .pending import pending_values
 from .recent import recent_texts
 
 
@@ -78,27 +81,31 @@ def check_catalog(request, progress=None):
     def differ(index, docid, problem):
         differences.append(Difference(index, path_of(docid), problem))
 
+    waiting = pending_values(catalog) or {}
+    indexed = {docid: record for docid, record in expected.items() if docid not in waiting}
     for name in FIELD_INDEXES:
-        _check_field(name, catalog.indexes[name], expected, differ)
+        _check_field(name, catalog.indexes[name], indexed, waiting, differ)
     for name in KEYWORD_INDEXES:
-        _check_keywords(name, catalog.indexes[name], expected, differ)
+        _check_keywords(name, catalog.indexes[name], indexed, waiting, differ)
     _check_text(catalog, expected, differ)
-    _check_kept_values(catalog, expected, differ)
+    _check_kept_values("indexed_values", catalog.indexed_values, expected, differ)
+    _check_kept_values("pending_values", waiting, expected, differ)
     return differences
 
 
-def _check_kept_values(catalog, expected, differ):
+def _check_kept_values(name, kept, expected, differ):
     """``indexed_values`` (what reindex compares with to skip unchanged indexes and
     text) holds each document's values as the objects have them, and the digest of
-    its text, or nothing."""
-    for docid, packed in catalog.indexed_values.items():
+    its text, or nothing; ``pending_values`` holds them for documents of objects only."""
+    for docid, packed in kept.items():
         record = expected.get(docid)
         if record is None:
+            if name == "pending_values":
+                differ(name, docid, "waits to be indexed, but no object has that docid")
             continue
         values, digest = unpack_values(packed)
         if values != values_of(record):
-            differ("indexed_values", docid, f"keeps {pack_values(values)}, "
-                                            f"the object has {pack_values(values_of(record))}")
+            differ(name, docid, f"keeps {pack_values(values)}, the object has {pack_values(values_of(record))}")
         if digest not in (None, text_digest(record.text)):
             differ("text", docid, "the remembered digest is not that of the object's text")
 
@@ -127,7 +134,7 @@ def _check_paths(request, catalog, objects, differences, progress):
     return expected
 
 
-def _check_field(name, index, expected, differ):
+def _check_field(name, index, expected, waiting, differ):
     for docid, record in expected.items():
         want, stored = getattr(record, name), index._rev_index.get(docid)
         if stored != want:
@@ -137,13 +144,15 @@ def _check_field(name, index, expected, differ):
             differ(name, docid, f"is not found under {want!r}")
     for value, docids in index._fwd_index.items():
         for docid in docids:
-            if docid not in expected:
+            if docid in waiting:
+                differ(name, docid, f"waits to be indexed, but is already found under {value!r}")
+            elif docid not in expected:
                 differ(name, docid, f"a docid of no object is found under {value!r}")
             elif getattr(expected[docid], name) != value:
                 differ(name, docid, f"is also found under {value!r}")
 
 
-def _check_keywords(name, index, expected, differ):
+def _check_keywords(name, index, expected, waiting, differ):
     for docid, record in expected.items():
         want, stored = set(getattr(record, name)), set(index._rev_index.get(docid, ()))
         if stored != want:
@@ -153,7 +162,9 @@ def _check_keywords(name, index, expected, differ):
             differ(name, docid, f"is not found under {missing}")
     for keyword, docids in index._fwd_index.items():
         for docid in docids:
-            if docid not in expected or keyword not in getattr(expected[docid], name):
+            if docid in waiting:
+                differ(name, docid, f"waits to be indexed, but is already found under {keyword!r}")
+            elif docid not in expected or keyword not in getattr(expected[docid], name):
                 differ(name, docid, f"is found under {keyword!r}, which it does not have")
 
 
