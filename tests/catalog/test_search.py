@@ -178,3 +178,43 @@ def test_case_numbers_sort_as_numbers(app):
         assert [int(o.data["dnr"].rsplit("/", 1)[1]) for o in newest] == [12, 11, 10]
         assert catalog.case_number_key("KS-2026/9") < catalog.case_number_key("KS-2026/10")
         assert catalog.case_number_key("KS-2025/99") < catalog.case_number_key("KS-2026/1")
+
+
+def test_a_walk_past_many_other_documents_gives_up_and_sorts_the_matches(app, monkeypatch):
+    """Oldest first, the drafts come after 300 cases submitted an hour before them
+    (a register's oldest drafts were submitted long ago): the walk stops after
+    WALK_DENSITY tests per row, and the matches sorted give the same page."""
+    monkeypatch.setattr(catalog, "WALK_DENSITY", 5)  # a budget of 50 tests for 10 rows
+    drafts = catalog.SCAN_THRESHOLD + 30
+    with app_request(app.registry) as request:
+        act_as(request, request.root.principals.users["officer"])
+        for i in range(300):
+            old = create_content(request, "Proposal", {"title": f"Inskickat {i}"})
+            old.state = "review"
+            old.modified -= datetime.timedelta(hours=1)
+            catalog.reindex(request, old)
+        made = []
+        for i in range(drafts):  # each in a minute of its own, so that their order is known
+            draft = create_content(request, "Proposal", {"title": f"Utkast {i}"})
+            draft.modified += datetime.timedelta(minutes=i)
+            catalog.reindex(request, draft)
+            made.append(draft.__name__)
+    tested = []
+    walk = catalog._walk
+
+    def counted(cat, visible, stop, reverse, budget):
+        def test(docid):
+            tested.append(docid)
+            return visible(docid)
+        return walk(cat, test, stop, reverse, budget)
+
+    monkeypatch.setattr(catalog, "_walk", counted)
+    with app_request(app.registry) as request:
+        act_as(request, request.root.principals.users["officer"])
+        for reverse, expected in ((False, made[:10]), (True, made[::-1][:10])):
+            del tested[:]
+            objects, total = catalog.search(request, search_principals(request), type="Proposal",
+                                            state="draft", reverse=reverse, size=10)
+            assert total == drafts
+            assert [o.__name__ for o in objects] == expected
+            assert len(tested) <= 51 if not reverse else len(tested) <= 10 + catalog.TIE_LIMIT

@@ -267,12 +267,16 @@ def _move(index, docid, old, new):
 SCAN_THRESHOLD = 200
 
 
-def _walk(catalog, visible, stop, reverse):
+def _walk(catalog, visible, stop, reverse, budget):
     """The first ``stop`` docids for which ``visible`` is true, in the order of the
     modified index (newest first when ``reverse``), as ``[(minute key, docid)]``; the
     minute at the end is given whole (up to TIE_LIMIT more), so its ties can be ordered.
-    The pending documents' minutes are walked with the index's own."""
+    The pending documents' minutes are walked with the index's own. None when
+    ``budget`` docids were tested before ``stop`` were found: the matches are
+    sparse at this end (the oldest drafts were submitted long ago), and sorting
+    them costs less than walking on."""
     found = []
+    tested = 0
     fwd = catalog.indexes["modified"]._fwd_index  # hypatia's value -> docids; no public API walks it backwards
     keys = reversed(fwd.keys()) if reverse else iter(fwd.keys())
     held = pending.held(catalog)
@@ -286,6 +290,9 @@ def _walk(catalog, visible, stop, reverse):
                 found.append((key, docid))
                 if len(found) >= stop + TIE_LIMIT:
                     return found
+            tested += 1
+            if tested > budget and len(found) < stop:
+                return None
     return found
 
 
@@ -528,7 +535,10 @@ def search(request, principals, *, sort="modified", reverse=True, start=0, size=
     The total of a large result costs as much as the result is large, so it
     is kept for the committed state it counted (``_TOTALS``), and a page
     newest or oldest first walks the modified index testing each docid,
-    which stops after the page: neither then grows with the register.
+    which stops after the page: neither then grows with the register. A walk
+    that meets too few matches at its end gives up after WALK_DENSITY tests per
+    row of the page and sorts the matches instead, so a long run of other
+    documents there (the oldest drafts submitted long ago) is not tested.
     """
     catalog = request.root.catalog
     query = _filters(request, **filters)
@@ -542,16 +552,17 @@ def search(request, principals, *, sort="modified", reverse=True, start=0, size=
         _remember_total(snapshot, key, total)
     if sort not in FIELD_INDEXES:
         sort = "modified"
+    ids = None
     if sort == "modified" and total > SCAN_THRESHOLD:
         if docids is None and total * WALK_DENSITY < indexed_count(catalog, "modified"):
             docids = _matches(catalog, principals, query, text)  # few matches: a walk would test many
         visible = docids.__contains__ if docids is not None else _visible(catalog, principals, query, text)
-        keyed = _walk(catalog, visible, start + size, reverse)
-        if reverse:
+        keyed = _walk(catalog, visible, start + size, reverse, budget=(start + size) * WALK_DENSITY)
+        if keyed is not None and reverse:
             ids = _exact_order(catalog, request.root, keyed, start, size)
-        else:
+        elif keyed is not None:
             ids = [docid for _key, docid in keyed][start:start + size]
-    else:
+    if ids is None:  # few matches, or too few of them at the walked end: sort them
         if docids is None:
             docids = _matches(catalog, principals, query, text)
         if sort == "modified" and reverse:
