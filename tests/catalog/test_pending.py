@@ -133,3 +133,27 @@ def test_the_create_that_fills_the_bucket_moves_every_waiting_document_in(app, m
         state = cat.indexes["state"]._fwd_index["Proposal:draft"]
         assert all(cat.docid_by_path["/proposals/" + name] in state for name in names)
         assert check_catalog(request) == []
+
+
+def test_documents_waiting_do_not_make_a_search_copy_the_index_sets(app, monkeypatch):
+    """The index's own sets are read as they are (a copy costs as much as the set is
+    large): the waiting documents are met apart and joined only when some match."""
+    with app_request(app.registry) as request:
+        cat = request.root.catalog
+        pending.move_into_indexes(cat)  # the seed case (in ks) into the indexes
+        act_as(request, request.root.principals.users["officer"])
+        create_content(request, "Proposal", {"title": "Ett utkast som väntar"})
+    joined = []
+    union = catalog.union
+    monkeypatch.setattr(catalog, "union", lambda a, b: joined.append((len(a), len(b))) or union(a, b))
+    with app_request(app.registry) as request:
+        cat = request.root.catalog
+        assert len(pending.pending_values(cat)) == 1
+        act_as(request, request.root.principals.users["ks_member"])
+        principals = search_principals(request)
+        assert len(catalog.matching(request, principals, type="Proposal", state="ks")) == 1
+        assert catalog.search(request, principals, type="Proposal")[1] == 1  # the draft is not hers
+        assert joined == []
+        act_as(request, request.root.principals.users["officer"])
+        assert catalog.search(request, search_principals(request), type="Proposal", state="draft")[1] == 1
+        assert joined == [(0, 1)]  # none indexed, the waiting one joined

@@ -10,6 +10,7 @@ search never returns what the caller may not see.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import heapq
 import itertools
@@ -285,7 +286,10 @@ def _walk(catalog, visible, stop, reverse, budget):
     for key in keys:
         if len(found) >= stop:
             return found
-        for docid in _docids(catalog, "modified", key, held):
+        own = _own(catalog, "modified", key)
+        extra = held.docids_with("modified", key) if held is not None else None
+        # In docid order, without joining the two sets (a bulk load's minute holds thousands).
+        for docid in (heapq.merge(own, extra) if extra else own):
             if visible(docid):
                 found.append((key, docid))
                 if len(found) >= stop + TIE_LIMIT:
@@ -326,12 +330,17 @@ def _distinct(keys):
             last = key
 
 
+def _own(catalog, name, value):
+    """The docids the field or keyword index ``name`` holds for ``value``: its own
+    set, not a copy (hypatia's query objects copy every set they read, which costs
+    as much as the set is large). Never change what this returns."""
+    return catalog.indexes[name]._fwd_index.get(value) or _EMPTY
+
+
 def _docids(catalog, name, value, held=_MISSING):
-    """The docids the field or keyword index ``name`` holds for ``value``, with the
-    pending documents that it will hold: the index's own set where none is pending,
-    not a copy (hypatia's query objects copy every set they read, which costs as
-    much as the set is large). Never change what this returns."""
-    own = catalog.indexes[name]._fwd_index.get(value) or _EMPTY
+    """``_own``'s docids with the pending documents the index will hold for ``value``
+    (a copy when there are such: for small sets, as a minute's of the modified index)."""
+    own = _own(catalog, name, value)
     if held is _MISSING:
         held = pending.held(catalog)
     extra = held.docids_with(name, value) if held is not None else None
@@ -396,12 +405,13 @@ def _as_list(value):
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
-def _one_of(catalog, name, values, held):
+def _one_of(docids_of, name, values):
+    """The docids ``docids_of(name, value)`` gives for any of ``values``."""
     if isinstance(values, (list, tuple)):
         if len(values) == 1:
-            return _docids(catalog, name, values[0], held)  # a union of one set would copy it
-        return multiunion([_docids(catalog, name, v, held) for v in values])
-    return _docids(catalog, name, values, held)
+            return docids_of(name, values[0])  # a union of one set would copy it
+        return multiunion([docids_of(name, v) for v in values])
+    return docids_of(name, values)
 
 
 def text_query_ids(catalog, text):
@@ -412,34 +422,33 @@ def text_query_ids(catalog, text):
     return multiunion([found, recent]) if recent else found
 
 
-def _filter_sets(catalog, filters, text):
-    """One docid set per filter, smallest first (an object must be in each)."""
-    held = pending.held(catalog)
-    sets = [_one_of(catalog, name, value, held) for name, value in filters]
-    if text:
-        sets.append(text_query_ids(catalog, text))
+def _filter_sets(docids_of, filters, text_ids):
+    """One docid set per filter (from ``docids_of(name, value)``), and the text's
+    matches, smallest first (an object must be in each)."""
+    sets = [_one_of(docids_of, name, value) for name, value in filters]
+    if text_ids is not None:
+        sets.append(text_ids)
     sets.sort(key=len)
     return sets
 
 
-def _allowed_sets(catalog, principals):
+def _allowed_sets(docids_of, principals):
     """The non-empty docid sets of the principals in the allowed index (an object must be in one)."""
-    held = pending.held(catalog)
-    sets = (_docids(catalog, "allowed", p, held) for p in dict.fromkeys(principals))
+    sets = (docids_of("allowed", p) for p in dict.fromkeys(principals))
     return [s for s in sets if s]
 
 
-def _matches(catalog, principals, filters, text):
-    """The docids that pass every filter and that one of ``principals`` may view
-    (possibly an index's own set: never change what this returns).
+def _indexed_matches(docids_of, principals, filters, text_ids):
+    """The docids that pass every filter and that one of ``principals`` may view,
+    from the sets ``docids_of`` gives (possibly one of them: never change what this returns).
 
     Intersections cost the sizes of both sides, so the filters are met
     smallest first, and the allowed-principal sets, which are the largest
     (a director may view everything), are met last, each by the small
     candidate set.
     """
-    allowed = _allowed_sets(catalog, principals)
-    sets = _filter_sets(catalog, filters, text)
+    allowed = _allowed_sets(docids_of, principals)
+    sets = _filter_sets(docids_of, filters, text_ids)
     if not allowed:
         return _EMPTY
     if not sets:
@@ -453,13 +462,44 @@ def _matches(catalog, principals, filters, text):
     return parts[0] if len(parts) == 1 else multiunion(parts)
 
 
+def _waiting_matches(held, principals, filters, text_ids):
+    """The pending documents (``pending.held``) that ``_indexed_matches`` would find
+    were they indexed: a small set, met with the text's matches by membership
+    (an intersection would cost as much as the text's matches are many)."""
+    found = _indexed_matches(held.docids_for, principals, filters, None)
+    if text_ids is None or not found:
+        return found
+    return LFSet([docid for docid in found if docid in text_ids])
+
+
+def _text_ids(catalog, text):
+    return text_query_ids(catalog, text) if text else None
+
+
+def _matches(catalog, principals, filters, text):
+    """The docids of the objects that pass every filter and that one of ``principals``
+    may view, indexed or pending (possibly an index's own set: never change what this returns).
+    The index's own sets are read as they are; the pending documents are met
+    apart, and joined to the result (a copy) only when some of them match."""
+    text_ids = _text_ids(catalog, text)
+    found = _indexed_matches(functools.partial(_own, catalog), principals, filters, text_ids)
+    held = pending.held(catalog)
+    waiting = _waiting_matches(held, principals, filters, text_ids) if held is not None else None
+    return union(found, waiting) if waiting else found
+
+
 def _visible(catalog, principals, filters, text):
     """A test of one docid that answers as membership in ``_matches`` would,
     without computing the whole set: for walking a sort index page by page."""
-    sets = _filter_sets(catalog, filters, text)
-    allowed = _allowed_sets(catalog, principals)
+    text_ids = _text_ids(catalog, text)
+    sets = _filter_sets(functools.partial(_own, catalog), filters, text_ids)
+    allowed = _allowed_sets(functools.partial(_own, catalog), principals)
+    held = pending.held(catalog)
+    waiting = _waiting_matches(held, principals, filters, text_ids) if held is not None else _EMPTY
 
     def visible(docid):
+        if held is not None and docid in held.values:
+            return docid in waiting
         return all(docid in s for s in sets) and any(docid in a for a in allowed)
 
     return visible
@@ -537,8 +577,9 @@ def search(request, principals, *, sort="modified", reverse=True, start=0, size=
     newest or oldest first walks the modified index testing each docid,
     which stops after the page: neither then grows with the register. A walk
     that meets too few matches at its end gives up after WALK_DENSITY tests per
-    row of the page and sorts the matches instead, so a long run of other
-    documents there (the oldest drafts submitted long ago) is not tested.
+    row of the page, or as many tests as there are matches if more, and sorts
+    the matches instead, so a long run of other documents there (the oldest
+    drafts submitted long ago) costs at most what sorting them would.
     """
     catalog = request.root.catalog
     query = _filters(request, **filters)
@@ -557,7 +598,8 @@ def search(request, principals, *, sort="modified", reverse=True, start=0, size=
         if docids is None and total * WALK_DENSITY < indexed_count(catalog, "modified"):
             docids = _matches(catalog, principals, query, text)  # few matches: a walk would test many
         visible = docids.__contains__ if docids is not None else _visible(catalog, principals, query, text)
-        keyed = _walk(catalog, visible, start + size, reverse, budget=(start + size) * WALK_DENSITY)
+        # Walking on costs less than sorting every match until as many were tested.
+        keyed = _walk(catalog, visible, start + size, reverse, budget=max((start + size) * WALK_DENSITY, total))
         if keyed is not None and reverse:
             ids = _exact_order(catalog, request.root, keyed, start, size)
         elif keyed is not None:
@@ -581,6 +623,14 @@ def search(request, principals, *, sort="modified", reverse=True, start=0, size=
 FACETS = ("type", "state", "year", "body")
 
 
+def _count_in(docids, catalog, name, value, held):
+    """How many of ``docids`` the index ``name`` holds (or will hold) under ``value``,
+    without joining its own set and the pending documents' (a copy)."""
+    count = len(intersection(docids, _own(catalog, name, value)))
+    extra = held.docids_with(name, value) if held is not None else None
+    return count + len(intersection(docids, extra)) if extra else count
+
+
 def facets(request, docids):
     """How many of ``docids`` each value of the type, state, year and body
     indexes holds: ``{name: [(value, count)]}``, values with no match left out.
@@ -596,7 +646,7 @@ def facets(request, docids):
             values = _distinct(heapq.merge(values, sorted(held.sets[name])))
         counts = []
         for value in values:
-            count = len(intersection(docids, _docids(catalog, name, value, held))) if docids else 0
+            count = _count_in(docids, catalog, name, value, held) if docids else 0
             if count and value not in ("", None):
                 counts.append((tuple(value.split(":", 1)) if name == "state" else value, count))
         result[name] = counts

@@ -23,6 +23,7 @@ from BTrees.LOBTree import LOBucket
 from .values import KEYWORD_INDEXES, VALUE_INDEXES, named_values
 
 PENDING_LIMIT = 100  # documents kept aside before they move into the value indexes in one go
+_EMPTY = LFSet()
 
 
 def pending_values(catalog, create=False):
@@ -60,6 +61,10 @@ class Held:
     def docids_with(self, name, value):
         """The pending docids the index ``name`` would hold under ``value`` (None: none)."""
         return self.sets[name].get(value)
+
+    def docids_for(self, name, value):
+        """``docids_with``, an empty set for none (as the catalog's ``_own`` gives them)."""
+        return self.sets[name].get(value) or _EMPTY
 
     def value_of(self, name, docid):
         return self.values[docid][name]
