@@ -111,7 +111,7 @@ def test_a_reader_never_finds_a_waiting_document_they_may_not_view(app):
         act_as(request, request.root.principals.users["officer"])
         draft = create_content(request, "Proposal", {"title": "Hemlig cykelbana"})
         cat = request.root.catalog
-        assert pending.is_pending(cat, cat.docid_by_path["/proposals/" + draft.__name__])
+        assert pending.waiting(cat, cat.docid_by_path["/proposals/" + draft.__name__]) is not None
     with app_request(app.registry) as request:
         act_as(request, request.root.principals.users["officer"])
         assert catalog.search(request, search_principals(request), text="hemlig")[1] == 1

@@ -286,8 +286,7 @@ def _walk(catalog, visible, stop, reverse, budget):
     for key in keys:
         if len(found) >= stop:
             return found
-        own = _own(catalog, "modified", key)
-        extra = held.docids_with("modified", key) if held is not None else None
+        own, extra = _own_and_waiting(catalog, "modified", key, held)
         # In docid order, without joining the two sets (a bulk load's minute holds thousands).
         for docid in (heapq.merge(own, extra) if extra else own):
             if visible(docid):
@@ -337,13 +336,15 @@ def _own(catalog, name, value):
     return catalog.indexes[name]._fwd_index.get(value) or _EMPTY
 
 
-def _docids(catalog, name, value, held=_MISSING):
-    """``_own``'s docids with the pending documents the index will hold for ``value``
-    (a copy when there are such: for small sets, as a minute's of the modified index)."""
-    own = _own(catalog, name, value)
-    if held is _MISSING:
-        held = pending.held(catalog)
-    extra = held.docids_with(name, value) if held is not None else None
+def _own_and_waiting(catalog, name, value, held):
+    """The index's own docids for ``value`` and those of the pending documents it
+    will hold (``held``: ``pending.held``), apart: joining them would copy the own set."""
+    return _own(catalog, name, value), held.docids_for(name, value) if held is not None else _EMPTY
+
+
+def _docids(catalog, name, value):
+    """Every docid the index ``name`` holds or will hold for ``value`` (a copy when some wait)."""
+    own, extra = _own_and_waiting(catalog, name, value, pending.held(catalog))
     return union(own, extra) if extra else own
 
 
@@ -626,9 +627,8 @@ FACETS = ("type", "state", "year", "body")
 def _count_in(docids, catalog, name, value, held):
     """How many of ``docids`` the index ``name`` holds (or will hold) under ``value``,
     without joining its own set and the pending documents' (a copy)."""
-    count = len(intersection(docids, _own(catalog, name, value)))
-    extra = held.docids_with(name, value) if held is not None else None
-    return count + len(intersection(docids, extra)) if extra else count
+    own, extra = _own_and_waiting(catalog, name, value, held)
+    return len(intersection(docids, own)) + (len(intersection(docids, extra)) if extra else 0)
 
 
 def facets(request, docids):

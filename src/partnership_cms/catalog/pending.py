@@ -58,12 +58,8 @@ class Held:
     def __len__(self):
         return len(self.values)
 
-    def docids_with(self, name, value):
-        """The pending docids the index ``name`` would hold under ``value`` (None: none)."""
-        return self.sets[name].get(value)
-
     def docids_for(self, name, value):
-        """``docids_with``, an empty set for none (as the catalog's ``_own`` gives them)."""
+        """The pending docids the index ``name`` would hold under ``value`` (an empty set for none)."""
         return self.sets[name].get(value) or _EMPTY
 
     def value_of(self, name, docid):
@@ -108,10 +104,6 @@ def waiting(catalog, docid):
     """The packed values ``docid`` waits with, or None (new, or in the indexes)."""
     bucket = pending_values(catalog)
     return bucket.get(docid) if bucket is not None else None
-
-
-def is_pending(catalog, docid):
-    return waiting(catalog, docid) is not None
 
 
 def move_into_indexes(catalog):
